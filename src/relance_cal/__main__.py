@@ -1,0 +1,3 @@
+from relance_cal.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Calendar backends: one module each, all implementing `base.Backend`."""

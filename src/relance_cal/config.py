@@ -1,0 +1,359 @@
+"""The TOML configuration, read into frozen dataclasses; all validation lives here."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from relance_cal.errors import ConfigError
+
+APP = "relance-cal"
+BACKENDS = ("ics", "caldav", "google")
+LANGUAGES = ("fr", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP))
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("RELANCE_CAL_CONFIG")
+    return Path(env).expanduser() if env else config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    country: str = "FR"
+    subdivision: str | None = None
+    workdays: frozenset[int] = frozenset(range(5))  # Monday = 0
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    reminder_time: time = time(9, 30)
+    work_end: time = time(18, 0)
+    max_days: int = 10
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """Where a calendar is: `[source]` or `[reminders]`."""
+
+    backend: str = "ics"
+    path: Path | None = None  # ics
+    url: str | None = None  # caldav
+    username: str | None = None
+    password_env: str | None = None
+    password_command: tuple[str, ...] | None = None
+    password: str | None = None  # allowed only in a 0600 config file
+    calendar: str | None = None  # caldav: display name or URL
+    ca_bundle: Path | None = None
+    calendar_id: str = "primary"  # google
+    credentials: Path | None = None
+    token: Path | None = None
+    endpoint: str | None = None
+    create: bool = False  # reminders: create the calendar when missing
+
+    def same_calendar(self, other: CalendarConfig) -> bool:
+        return (self.backend, self.path, self.url, self.calendar, self.calendar_id) == (
+            other.backend,
+            other.path,
+            other.url,
+            other.calendar,
+            other.calendar_id,
+        )
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What makes an event an interview (event-metadata.md)."""
+
+    keywords: tuple[str, ...] = ("entretien", "interview", "entrevue")
+    exclude_keywords: tuple[str, ...] = ()
+    interviews_only: bool = False
+    me: str | None = None  # the user's address
+
+
+@dataclass(frozen=True)
+class DraftSettings:
+    thank_you: bool = False
+    ask_delay: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    source: CalendarConfig
+    reminders: CalendarConfig
+    detection: Detection = Detection()
+    name: str | None = None
+    language: str = "fr"
+    alarm_minutes: tuple[int, ...] = (0,)
+    drafts: DraftSettings = DraftSettings()
+    policy: PolicySettings = PolicySettings()
+    state_dir: Path = field(default_factory=state_dir)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.path.parent / "templates"
+
+
+# key -> (expected python type(s), description for messages)
+_CALENDAR_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "backend": (str, "ics, caldav or google"),
+    "path": (str, "a file path"),
+    "url": (str, "a URL"),
+    "username": (str, "a user name"),
+    "password_env": (str, "the name of an environment variable"),
+    "password_command": ((str, list), "a command, as a string or a list of strings"),
+    "password": (str, "a password"),
+    "calendar": (str, "a calendar display name or URL"),
+    "ca_bundle": (str, "a file path"),
+    "calendar_id": (str, "a Google calendar id"),
+    "credentials": (str, "a file path"),
+    "token": (str, "a file path"),
+    "endpoint": (str, "a URL"),
+}
+_SOURCE_KEYS = {
+    "keywords": (list, "a list of words"),
+    "exclude_keywords": (list, "a list of words"),
+    "interviews_only": (bool, "true or false"),
+}
+_REMINDER_KEYS = {
+    "create": (bool, "true or false"),
+    "alarm_minutes": (list, "a list of minutes, e.g. [0, 60]"),
+}
+_DRAFT_KEYS = {"thank_you": (bool, "true or false"), "ask_delay": (bool, "true or false")}
+_POLICY_KEYS = {
+    "country": (str, 'a country code, e.g. "FR"'),
+    "subdivision": (str, 'a subdivision code, e.g. "57"'),
+    "workdays": (list, 'a list of weekdays, e.g. ["mon", "tue", "wed", "thu", "fri"]'),
+    "timezone": (str, 'a zone name, e.g. "Europe/Paris"'),
+    "reminder_time": (str, 'a time "HH:MM"'),
+    "work_end": (str, 'a time "HH:MM"'),
+    "max_days": (int, "a number of days"),
+}
+_TOP_KEYS = {
+    "me": (str, "your e-mail address"),
+    "name": (str, "your name, to sign drafts"),
+    "language": (str, "fr or en"),
+    "source": (dict, "a [source] table"),
+    "reminders": (dict, "a [reminders] table"),
+    "drafts": (dict, "a [drafts] table"),
+    "policy": (dict, "a [policy] table"),
+}
+
+
+class _Reader:
+    """Checks one table's keys and types; every message names the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {problem}")
+
+    def check(self, table: dict[str, Any], allowed: dict, prefix: str = "") -> None:
+        for key, value in table.items():
+            name = f"{prefix}{key}"
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(name, f"unknown key (known keys: {known})")
+            expected, what = allowed[key]
+            if isinstance(value, bool) and expected is not bool and bool not in _as_tuple(expected):
+                raise self.fail(name, f"expected {what}, got {value!r}")
+            if not isinstance(value, expected):
+                raise self.fail(name, f"expected {what}, got {value!r}")
+
+    def str_list(self, values: list, name: str) -> tuple[str, ...]:
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            raise self.fail(name, "expected a list of non-empty strings")
+        return tuple(v.strip() for v in values)
+
+    def path_value(self, value: str | None) -> Path | None:
+        if value is None:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.path.parent / p)
+
+    def time_value(self, value: str, name: str) -> time:
+        try:
+            hours, minutes = value.split(":")
+            return time(int(hours), int(minutes))
+        except ValueError:
+            raise self.fail(name, f'expected a time "HH:MM", got {value!r}') from None
+
+
+def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def load(path: Path) -> Config:
+    """Read and validate the config file at `path`."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no configuration file; run `relance-cal init` to write one"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return parse(raw, path)
+
+
+def parse(raw: dict[str, Any], path: Path) -> Config:
+    """Validate an already-decoded TOML document."""
+    r = _Reader(path)
+    r.check(raw, _TOP_KEYS)
+    if "source" not in raw:
+        raise r.fail("source", "missing [source] table (where your interviews are)")
+    source_raw = dict(raw["source"])
+    r.check(source_raw, {**_CALENDAR_KEYS, **_SOURCE_KEYS}, "source.")
+    reminders_raw = dict(raw.get("reminders", {}))
+    r.check(reminders_raw, {**_CALENDAR_KEYS, **_REMINDER_KEYS}, "reminders.")
+
+    source = _calendar(r, source_raw, "source.")
+    alarm_minutes = reminders_raw.pop("alarm_minutes", [0])
+    if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in alarm_minutes):
+        raise r.fail("reminders.alarm_minutes", "expected a list of minutes >= 0, e.g. [0, 60]")
+    if len(alarm_minutes) > 5:
+        raise r.fail("reminders.alarm_minutes", "at most 5 alarms")
+    create = reminders_raw.pop("create", False)
+    if set(reminders_raw) & set(_CALENDAR_KEYS):
+        reminders = _calendar(r, reminders_raw, "reminders.", create=create)
+    else:
+        reminders = CalendarConfig(**{**_fields_of(source), "create": create})
+
+    detection = Detection(
+        keywords=r.str_list(source_raw.get("keywords", list(Detection.keywords)), "source.keywords"),
+        exclude_keywords=r.str_list(source_raw.get("exclude_keywords", []), "source.exclude_keywords"),
+        interviews_only=source_raw.get("interviews_only", False),
+        me=raw.get("me"),
+    )
+    if not detection.keywords and not detection.interviews_only:
+        raise r.fail("source.keywords", "empty: no event could be an interview")
+
+    language = raw.get("language", "fr")
+    if language not in LANGUAGES:
+        raise r.fail("language", f"expected fr or en, got {language!r}")
+
+    drafts_raw = raw.get("drafts", {})
+    r.check(drafts_raw, _DRAFT_KEYS, "drafts.")
+    return Config(
+        path=path,
+        source=source,
+        reminders=reminders,
+        detection=detection,
+        name=raw.get("name"),
+        language=language,
+        alarm_minutes=tuple(alarm_minutes),
+        drafts=DraftSettings(**drafts_raw),
+        policy=_policy(r, raw.get("policy", {})),
+    )
+
+
+def _fields_of(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) -> CalendarConfig:
+    backend = t.get("backend", "ics")
+    if backend not in BACKENDS:
+        raise r.fail(f"{prefix}backend", f"expected ics, caldav or google, got {backend!r}")
+    required = {"ics": ("path",), "caldav": ("url",), "google": ()}[backend]
+    for key in required:
+        if key not in t:
+            raise r.fail(f"{prefix}{key}", f"missing (required with backend = {backend!r})")
+    if "password_env" in t and "password_command" in t:
+        raise r.fail(f"{prefix}password_command", "give password_env or password_command, not both")
+    command = t.get("password_command")
+    if isinstance(command, str):
+        command = command.split()
+    if command is not None:
+        command = r.str_list(command, f"{prefix}password_command")
+        if not command:
+            raise r.fail(f"{prefix}password_command", "empty command")
+    if "password" in t:
+        _check_private(r, f"{prefix}password")
+    return CalendarConfig(
+        backend=backend,
+        path=r.path_value(t.get("path")),
+        url=t.get("url"),
+        username=t.get("username"),
+        password_env=t.get("password_env"),
+        password_command=command,
+        password=t.get("password"),
+        calendar=t.get("calendar"),
+        ca_bundle=r.path_value(t.get("ca_bundle")),
+        calendar_id=t.get("calendar_id", "primary"),
+        credentials=r.path_value(t.get("credentials")),
+        token=r.path_value(t.get("token")),
+        endpoint=t.get("endpoint"),
+        create=create,
+    )
+
+
+def _check_private(r: _Reader, key: str) -> None:
+    try:
+        mode = r.path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077:
+        raise r.fail(
+            key,
+            f"a plain password needs a private file (mode is {mode:o}); "
+            f"run `chmod 600 {r.path}` or use password_env / password_command",
+        )
+
+
+def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
+    r.check(t, _POLICY_KEYS, "policy.")
+    defaults = PolicySettings()
+    country = t.get("country", defaults.country).upper()
+    subdivision = t.get("subdivision")
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise r.fail("policy.country", f"unknown country code {country!r}")
+    if subdivision is not None and subdivision not in supported[country]:
+        known = ", ".join(supported[country]) or "none"
+        raise r.fail("policy.subdivision", f"unknown for {country}: {subdivision!r} (known: {known})")
+    try:
+        zone = ZoneInfo(t.get("timezone", "Europe/Paris"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("policy.timezone", f"unknown time zone {t['timezone']!r}") from None
+    workdays = defaults.workdays
+    if "workdays" in t:
+        names = r.str_list(t["workdays"], "policy.workdays")
+        bad = [n for n in names if n.lower()[:3] not in WEEKDAYS]
+        if bad or not names:
+            raise r.fail("policy.workdays", f"expected weekdays among {', '.join(WEEKDAYS)}")
+        workdays = frozenset(WEEKDAYS.index(n.lower()[:3]) for n in names)
+    reminder_time = r.time_value(t.get("reminder_time", "09:30"), "policy.reminder_time")
+    work_end = r.time_value(t.get("work_end", "18:00"), "policy.work_end")
+    if reminder_time >= work_end:
+        raise r.fail("policy.reminder_time", "must be before policy.work_end")
+    max_days = t.get("max_days", defaults.max_days)
+    if not 1 <= max_days <= 60:
+        raise r.fail("policy.max_days", f"expected a number of days from 1 to 60, got {max_days}")
+    return PolicySettings(
+        country=country,
+        subdivision=subdivision,
+        workdays=workdays,
+        timezone=zone,
+        reminder_time=reminder_time,
+        work_end=work_end,
+        max_days=max_days,
+    )
