@@ -1,9 +1,10 @@
 """The interface every calendar backend implements, and the data crossing it.
 
-A backend reads raw source items (one per calendar resource: an .ics VEVENT
-group, a CalDAV object, a Google event) incrementally, turns a raw item into
-backend-neutral `SourceEvent` occurrences, and creates / updates / deletes the
-reminder events that carry the tool's marker. The engine never names a backend.
+A backend reads raw items (one per calendar resource: the VEVENTs of one UID in
+an .ics file, a CalDAV object, a Google event) incrementally, turns an item into
+backend-neutral `SourceEvent` occurrences or an `ExistingReminder`, and creates /
+updates / deletes the reminder events that carry the tool's marker. The engine
+never names a backend.
 """
 
 from __future__ import annotations
@@ -82,56 +83,84 @@ class ExistingReminder:
     kind: str
     inputs: str
     start: datetime
+    item_id: str  # where the backend keeps it (file UID, CalDAV href, Google event id)
     etag: str | None = None
-    href: str | None = None  # where the backend keeps it (CalDAV href, Google id)
     cancelled: bool = False  # Google keeps deleted events as `cancelled`: a dismissal
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One calendar resource as the server gave it: its text and its version tag."""
+
+    text: str  # iCalendar text (ics, CalDAV) or the event's JSON (Google)
+    etag: str | None = None
 
 
 @dataclass
 class SourceChanges:
-    """What changed in the source since the last sync token.
+    """What changed in a calendar since the last sync token.
 
-    `items` maps a resource id to its raw text; when `full` is true they are the
-    whole source and anything not listed is gone, else `removed` lists what went.
-    `unchanged` means nothing changed at all and the cache can be used as is.
+    Only items that can matter are reported: possible interviews (the backend may
+    pre-filter cheaply on keywords / categories) and events carrying the marker.
+    `full`: `items` is the whole relevant content, anything not listed is gone;
+    else `removed` lists the ids that went. `unchanged`: nothing changed at all.
     """
 
-    items: Mapping[str, str] = field(default_factory=dict)
+    items: Mapping[str, RawItem] = field(default_factory=dict)
     removed: Sequence[str] = ()
     token: str | None = None
     full: bool = True
     unchanged: bool = False
 
 
-class Backend(abc.ABC):
-    """A calendar: a source of interview events and / or a home for reminders."""
+class WriteConflict(Exception):
+    """The event changed on the server since it was read (HTTP 412, etag mismatch)."""
 
-    #: identifies what the state's cache and tokens belong to (backend + location)
+
+class Backend(abc.ABC):
+    """A calendar: a source of interview events and / or the home of reminders.
+
+    Reads are incremental (`changes`); the engine caches the items in the state and
+    derives interviews (`occurrences`) and existing reminders (`existing_reminder`)
+    from the cache, so a run where nothing changed costs one request.
+    """
+
+    #: names the calendar for the state (backend + location), stable across runs
     identity: str
 
     @abc.abstractmethod
-    def source_changes(self, token: str | None, window: Window) -> SourceChanges:
-        """Raw items changed since `token` (None: a full listing of `window`)."""
+    def changes(self, token: str | None, window: Window) -> SourceChanges:
+        """Items changed since `token`; None (or an expired token): a full listing of `window`."""
 
     @abc.abstractmethod
-    def occurrences(self, raw: str, window: Window) -> list[SourceEvent]:
-        """The occurrences of one raw item that overlap `window` (pure parse, no I/O)."""
+    def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
+        """The occurrences of one item that overlap `window` (pure parse, no I/O).
+
+        Raises EventError naming the event when it cannot be read.
+        """
 
     @abc.abstractmethod
-    def list_reminders(self) -> list[ExistingReminder]:
-        """Every event carrying the tool's marker."""
+    def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
+        """The reminder an item holds, or None when it lacks the tool's marker."""
 
     @abc.abstractmethod
-    def create(self, reminder: Reminder) -> None:
-        """Create a reminder (must not overwrite an existing event)."""
+    def fetch(self, item_id: str) -> RawItem | None:
+        """Re-read one item (after a WriteConflict); None when it is gone."""
 
     @abc.abstractmethod
-    def update(self, existing: ExistingReminder, reminder: Reminder) -> None:
-        """Replace a marker event by `reminder` (only if it still is the one listed)."""
+    def create(self, reminder: Reminder) -> tuple[str, RawItem]:
+        """Create a reminder without overwriting anything; returns its item id and item."""
+
+    @abc.abstractmethod
+    def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        """Replace the marker event `existing` (If-Match its etag) by `reminder`.
+
+        Raises WriteConflict when the event changed since it was read.
+        """
 
     @abc.abstractmethod
     def delete(self, existing: ExistingReminder) -> None:
-        """Delete a marker event."""
+        """Delete the marker event `existing` (If-Match its etag); WriteConflict as above."""
 
     def flush(self) -> None:  # noqa: B027 - optional hook, most backends write at once
         """Write what was buffered (the ics backend writes its file once, here)."""
