@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from relance_cal.config import PolicySettings
 from relance_cal.interviews import Interview
@@ -15,6 +19,10 @@ Status = Literal[
     "followed_up", "rejected", "offer", "withdrawn",
 ]  # fmt: skip
 
+_KEEP_PAST_DAYS = 30  # interviews whose deadline is older than this are ignored
+_KEEP_AHEAD_DAYS = 90  # interviews starting later than this are ignored
+_ANNOUNCED_MARGIN_DAYS = 14
+
 
 @dataclass(frozen=True)
 class FollowUp:
@@ -24,3 +32,239 @@ class FollowUp:
     beyond_max_days: bool = False
     announced_on: date | None = None  # D, when the rule is `announced`
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    interview: Interview
+    followup: FollowUp
+    status: Status
+    warnings: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays  # ~0.1 s to import: only when dates are computed
+
+    # Only the dates are used; the names' language is fixed so nothing depends on the environment.
+    found = holidays.country_holidays(country, subdiv=subdivision, years=year, language="en_US")
+    return frozenset(found)
+
+
+def is_business_day(day: date, settings: PolicySettings) -> bool:
+    """A working weekday that is not a public holiday of the configured country/subdivision."""
+    return day.weekday() in settings.workdays and day not in _holidays(
+        settings.country, settings.subdivision, day.year
+    )
+
+
+def add_business_days(day: date, n: int, settings: PolicySettings) -> date:
+    """The n-th business day after `day` (n >= 0); `day` itself never counts."""
+    while n > 0:
+        day += timedelta(days=1)
+        if is_business_day(day, settings):
+            n -= 1
+    return day
+
+
+def next_business_day(day: date, settings: PolicySettings) -> date:
+    """The first business day strictly after `day`."""
+    return add_business_days(day, 1, settings)
+
+
+def business_day_on_or_before(day: date, settings: PolicySettings) -> date:
+    """`day` if it is a business day, else the last business day before it."""
+    while not is_business_day(day, settings):
+        day -= timedelta(days=1)
+    return day
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """`day` at wall-clock `at` in `zone`; a time skipped by a DST change moves forward."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _shift_wall_days(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """The same wall-clock time `days` calendar days away in `zone` (not days * 24 hours)."""
+    local = moment.astimezone(zone)
+    return _local(local.date() + timedelta(days=days), local.time(), zone)
+
+
+def end_moment(interview: Interview, settings: PolicySettings) -> datetime:
+    """T0: the interview's end in the user's zone; all-day: its last day at work_end."""
+    zone = settings.timezone
+    if interview.all_day:
+        # All-day dates are floating: take them as written, not converted.
+        last_day = max(interview.start.date(), interview.end.date() - timedelta(days=1))
+        return _local(last_day, settings.work_end, zone)
+    return interview.end.astimezone(zone)
+
+
+def announced_date(
+    interview: Interview, settings: PolicySettings
+) -> tuple[date | None, tuple[str, ...]]:
+    """D, the date the recruiter said they would answer by, and warnings about it."""
+    announced = interview.announced
+    if announced is None:
+        return None, ()
+    t0_day = end_moment(interview, settings).date()
+    if announced.on is not None:
+        day = announced.on
+    elif announced.amount is not None and announced.unit == "business_days":
+        day = add_business_days(t0_day, announced.amount, settings)
+    elif announced.amount is not None and announced.unit in ("days", "weeks"):
+        per_unit = 7 if announced.unit == "weeks" else 1
+        day = t0_day + timedelta(days=announced.amount * per_unit)
+    else:
+        return None, ()
+    if day < t0_day:
+        return None, (
+            f"announced answer date {day.isoformat()} is before the interview "
+            f"({t0_day.isoformat()}); ignored",
+        )
+    return day, ()
+
+
+def follow_up(interview: Interview, settings: PolicySettings) -> FollowUp:
+    """F, L and the rule that set them: announced, then urgent, then normal."""
+    zone = settings.timezone
+    t0 = end_moment(interview, settings)
+    announced_on, warnings = announced_date(interview, settings)
+    rule: Rule
+    if announced_on is not None:
+        rule = "announced"
+        at = _local(next_business_day(announced_on, settings), settings.reminder_time, zone)
+    elif interview.urgency == "urgent":
+        rule = "urgent_48h"
+        e = _shift_wall_days(t0, 2, zone)
+        if is_business_day(e.date(), settings) and e.time() < settings.work_end:
+            at = max(e, _local(e.date(), settings.reminder_time, zone))
+        else:
+            at = _local(next_business_day(e.date(), settings), settings.reminder_time, zone)
+    else:
+        n = 4 if interview.company_size == "large" else 3
+        rule = "business_days_4" if n == 4 else "business_days_3"
+        at = _local(add_business_days(t0.date(), n, settings), settings.reminder_time, zone)
+    deadline = business_day_on_or_before(t0.date() + timedelta(days=settings.max_days), settings)
+    beyond = at.date() > deadline
+    return FollowUp(
+        at=at,
+        deadline=at.date() if beyond else deadline,
+        rule=rule,
+        beyond_max_days=beyond,
+        announced_on=announced_on,
+        warnings=warnings,
+    )
+
+
+def next_slot(now: datetime, settings: PolicySettings) -> datetime:
+    """The earliest reminder moment from `now`: the next quarter hour within business hours."""
+    zone = settings.timezone
+    utc = now.astimezone(UTC)
+    # Every zone offset in use is a multiple of 15 minutes, so rounding in UTC is rounding locally.
+    excess = timedelta(minutes=utc.minute % 15, seconds=utc.second, microseconds=utc.microsecond)
+    if excess:
+        utc += timedelta(minutes=15) - excess
+    local = utc.astimezone(zone)
+    day = local.date()
+    if is_business_day(day, settings) and local.time() < settings.work_end:
+        return max(local, _local(day, settings.reminder_time, zone))
+    return _local(next_business_day(day, settings), settings.reminder_time, zone)
+
+
+def thanks_moment(interview: Interview, settings: PolicySettings) -> datetime:
+    """The first business morning after the interview, at reminder_time."""
+    t0_day = end_moment(interview, settings).date()
+    return _local(next_business_day(t0_day, settings), settings.reminder_time, settings.timezone)
+
+
+def window(now: datetime, settings: PolicySettings) -> tuple[datetime, datetime]:
+    """The span of event times a source must read for `assess` to see every interview it keeps."""
+    # A kept deadline is at most 30 days back and max_days after its interview's end; an announced
+    # delay can push it further with no bound, so a two-week margin covers the usual ones only.
+    past = _KEEP_PAST_DAYS + settings.max_days + _ANNOUNCED_MARGIN_DAYS
+    return (
+        _shift_wall_days(now, -past, settings.timezone),
+        _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone),
+    )
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    return _fold(a) == _fold(b)
+
+
+def _fold(name: str | None) -> str | None:
+    """Case-, accent- and spacing-insensitive form of a company or position name."""
+    if name is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split()) or None
+
+
+def _superseded(interview: Interview, at: datetime, interviews: Sequence[Interview]) -> bool:
+    """A later round with the same company and position starts before the follow-up."""
+    if _fold(interview.company) is None:
+        return False
+    return any(
+        other.key != interview.key
+        and not other.cancelled  # a cancelled next round does not happen
+        and _same_name(other.company, interview.company)
+        and _same_name(other.position, interview.position)
+        and interview.start < other.start < at
+        for other in interviews
+    )
+
+
+def _status(
+    interview: Interview,
+    followup: FollowUp,
+    now: datetime,
+    settings: PolicySettings,
+    interviews: Sequence[Interview],
+    written: Set[str],
+    dismissed: Set[str],
+) -> Status:
+    if interview.cancelled:
+        return "cancelled"
+    if interview.outcome is not None:
+        return interview.outcome
+    if interview.key in dismissed:
+        return "dismissed"
+    if _superseded(interview, followup.at, interviews):
+        return "superseded"
+    if now < followup.at:
+        return "scheduled"
+    closes = _local(followup.deadline, settings.work_end, settings.timezone)
+    was_written = interview.key in written
+    if now <= closes:
+        # A first write after F goes to the next slot; past the deadline, none is written.
+        late = not was_written and next_slot(now, settings) > closes
+        return "too_late" if late else "due"
+    return "past" if was_written else "too_late"
+
+
+def assess(
+    interviews: Sequence[Interview],
+    now: datetime,
+    settings: PolicySettings,
+    *,
+    written: Set[str] = frozenset(),
+    dismissed: Set[str] = frozenset(),
+) -> list[Assessment]:
+    """Follow-up and status of each interview within the window, sorted by start.
+
+    `written`: keys that ever had a follow-up reminder written; `dismissed`: keys whose
+    follow-up or reply reminder the user deleted.
+    """
+    today = now.astimezone(settings.timezone).date()
+    latest_start = _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone)
+    kept = []
+    for interview in interviews:
+        followup = follow_up(interview, settings)
+        if (today - followup.deadline).days > _KEEP_PAST_DAYS or interview.start > latest_start:
+            continue
+        status = _status(interview, followup, now, settings, interviews, written, dismissed)
+        warnings = interview.warnings + followup.warnings
+        kept.append(Assessment(interview, followup, status, warnings))
+    return sorted(kept, key=lambda a: (a.interview.start, a.interview.key))

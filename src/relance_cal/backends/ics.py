@@ -1,0 +1,229 @@
+"""A local iCalendar file as source and / or home of the reminders.
+
+The file is handled as text: events are located by their BEGIN/END lines and
+only the marker events the tool owns are ever replaced or removed, so every
+other byte of the file stays as the user's calendar app wrote it. Writes are
+atomic (temp file, fsync, rename) and keep the file's mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+from relance_cal import ical
+from relance_cal.backends.base import (
+    MARKER_SOURCE,
+    Backend,
+    ExistingReminder,
+    RawItem,
+    Reminder,
+    SourceChanges,
+    SourceEvent,
+    Window,
+)
+from relance_cal.config import Detection
+from relance_cal.errors import ConfigError, EventError
+
+_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
+_VTIMEZONE = re.compile(
+    r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
+)
+_VALARM = re.compile(r"^BEGIN:VALARM\r?\n.*?^END:VALARM\r?\n?", re.M | re.S | re.I)
+_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
+_TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
+_FOLD = re.compile(r"\r?\n[ \t]")
+_END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
+_NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
+_HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
+_EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
+
+
+def _fold_keyword(text: str) -> str:
+    text = text.casefold()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _uid(block: str) -> str | None:
+    match = _UID.search(_VALARM.sub("", _FOLD.sub("", block)))
+    return match.group(1).strip() if match else None
+
+
+def _digest(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()
+
+
+class IcsBackend(Backend):
+    def __init__(self, path: Path, detection: Detection, *, role: str) -> None:
+        self.path = path
+        self.role = role
+        self.identity = f"ics:{path.resolve()}"
+        self._needles = tuple(_fold_keyword(k) for k in detection.keywords)
+        self._everything = detection.interviews_only
+        self._pending: dict[str, str | None] = {}  # uid -> new VEVENT text, None: delete
+        self._zones: dict[str, str] = {}  # TZID -> VTIMEZONE text our reminders need
+
+    # -- reading ---------------------------------------------------------------
+
+    def _read(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            if self.role == "source":
+                raise ConfigError(
+                    f"{self.path}: no such calendar file (check [source] path in the config)"
+                ) from None
+            return None
+        except OSError as e:
+            raise ConfigError(f"{self.path}: cannot read the calendar file: {e.strerror}") from None
+
+    def changes(self, token: str | None, window: Window) -> SourceChanges:
+        data = self._read()
+        digest = _digest(data or b"")
+        if token == digest:
+            return SourceChanges(token=digest, unchanged=True)
+        text = (data or b"").decode("utf-8", "surrogateescape")
+        zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
+        blocks: dict[str, list[str]] = {}
+        for n, match in enumerate(_VEVENT.finditer(text)):
+            block = match.group(0)
+            if not self._may_matter(block):
+                continue
+            blocks.setdefault(_uid(block) or f"(event {n + 1} without UID)", []).append(block)
+        items = {}
+        for uid, parts in blocks.items():
+            body = "".join(parts)
+            used = [z for z, ids in zones.items() if any(f"TZID={i}" in body for i in ids)]
+            wrapped = _HEADER + "".join(used) + body + "END:VCALENDAR\r\n"
+            try:
+                wrapped.encode("utf-8")
+            except UnicodeEncodeError:
+                wrapped = wrapped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                items[uid] = RawItem(wrapped, _NOT_UTF8)
+                continue
+            items[uid] = RawItem(wrapped, _digest(body))
+        return SourceChanges(items=items, token=digest, full=True)
+
+    def _may_matter(self, block: str) -> bool:
+        if self._everything or MARKER_SOURCE in block:
+            return True
+        folded = _fold_keyword(_FOLD.sub("", block))
+        return any(needle in folded for needle in self._needles)
+
+    def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
+        if item.etag == _NOT_UTF8:
+            raise EventError(f"{item_id} in {self.path}", "not valid UTF-8; event skipped")
+        if item_id.startswith("(event "):
+            raise EventError(f"{item_id[1:-1]} in {self.path}", "no UID; event skipped")
+        return ical.parse_item(item.text, window, calendar=str(self.path))
+
+    def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
+        if MARKER_SOURCE not in item.text or item.etag == _NOT_UTF8:
+            return None
+        import icalendar
+
+        for event in icalendar.Calendar.from_ical(item.text).walk("VEVENT"):
+            return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
+        return None
+
+    def fetch(self, item_id: str) -> RawItem | None:
+        return None  # flush rebases on the file as it is then: no conflict reaches the engine
+
+    # -- writing ---------------------------------------------------------------
+
+    def _put(self, reminder: Reminder) -> tuple[str, RawItem]:
+        calendar = ical.reminder_calendar([reminder], datetime.now(UTC))
+        for zone in calendar.walk("VTIMEZONE"):
+            self._zones[str(zone["TZID"])] = zone.to_ical().decode()
+        event = next(iter(calendar.walk("VEVENT")))
+        text = event.to_ical().decode()
+        self._pending[reminder.uid] = text
+        return reminder.uid, RawItem(_HEADER + text + "END:VCALENDAR\r\n", _digest(text))
+
+    def create(self, reminder: Reminder) -> tuple[str, RawItem]:
+        return self._put(reminder)
+
+    def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        return self._put(reminder)
+
+    def delete(self, existing: ExistingReminder) -> None:
+        self._pending[existing.uid] = None
+
+    def flush(self) -> None:
+        """Apply the buffered changes to the file as it is now, in one atomic write."""
+        if not self._pending:
+            return
+        data = self._read()
+        text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
+        newline = "\r\n" if "\r\n" in text or not text else "\n"
+        pending = dict(self._pending)
+
+        def replace_ours(match: re.Match[str]) -> str:
+            block = match.group(0)
+            if MARKER_SOURCE not in block:
+                return block  # not ours: never touched
+            uid = _uid(block)
+            if uid not in pending:
+                return block
+            new = pending.pop(uid)
+            return "" if new is None else _newlines(new, newline)
+
+        text = _VEVENT.sub(replace_ours, text)
+        additions = [_newlines(t, newline) for t in pending.values() if t is not None]
+        present = {i for m in _VTIMEZONE.finditer(text) for i in _tzids(m.group(0))}
+        additions[:0] = [_newlines(t, newline) for z, t in self._zones.items() if z not in present]
+        if additions:
+            ends = list(_END_CALENDAR.finditer(text))
+            if not ends:
+                raise ConfigError(f"{self.path}: not an iCalendar file (no END:VCALENDAR)")
+            at = ends[-1].start()
+            text = text[:at] + "".join(additions) + text[at:]
+        _atomic_write(self.path, text.encode("utf-8", "surrogateescape"))
+        self._pending.clear()
+
+
+def _tzids(vtimezone: str) -> list[str]:
+    return [m.group(1).strip() for m in _TZID.finditer(vtimezone)]
+
+
+def _newlines(text: str, newline: str) -> str:
+    return text if newline == "\r\n" else text.replace("\r\n", "\n")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fchmod(f.fileno(), mode)
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,395 @@
+"""The command line: parses, calls the library, prints. The only place that prints or exits."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import traceback
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from relance_cal import __version__
+from relance_cal.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, UserError
+
+if TYPE_CHECKING:
+    from relance_cal.config import Config
+    from relance_cal.engine import Calendars, Plan, Row
+    from relance_cal.state import State
+
+
+@dataclass
+class Session:
+    """What the global options say; the config and `now` are resolved on first use."""
+
+    config_path: Path
+    now_text: str | None
+    verbose: bool
+    quiet: bool
+
+    @cached_property
+    def config(self) -> Config:
+        from relance_cal import config
+
+        return config.load(self.config_path)
+
+    @cached_property
+    def now(self) -> datetime:
+        zone = self.config.policy.timezone
+        if not self.now_text:
+            return datetime.now(zone)
+        try:
+            moment = datetime.fromisoformat(self.now_text)
+        except ValueError:
+            raise ConfigError(
+                f"--now: expected an ISO date-time such as 2026-03-05T09:30, got {self.now_text!r}"
+            ) from None
+        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+    @cached_property
+    def templates(self) -> Any:
+        from relance_cal import drafts
+
+        templates = drafts.load_templates(self.config.language, self.config.templates_dir)
+        for name, finding in templates.findings:
+            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+        return templates
+
+    def calendars(self) -> Calendars:
+        from relance_cal.backends import open_backend
+        from relance_cal.engine import Calendars
+
+        config = self.config
+        source = open_backend(config.source, config.detection, role="source")
+        if config.reminders.same_calendar(config.source):
+            return Calendars(source, source)
+        return Calendars(source, open_backend(config.reminders, config.detection, role="reminders"))
+
+    @contextlib.contextmanager
+    def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
+        """Read the calendars and plan; the state is committed at the end unless read-only."""
+        from relance_cal import engine, policy
+        from relance_cal.backends.base import Window
+        from relance_cal.state import State
+
+        calendars = self.calendars()
+        try:
+            with State(self.config.state_dir, read_only=read_only) as state:
+                window = Window(*policy.window(self.now, self.config.policy))
+                plan = engine.run(calendars, state, self.config, self.now, self.templates, window)
+                yield calendars, state, plan
+        finally:
+            calendars.source.close()
+            calendars.reminders.close()
+
+    def plan(self) -> Plan:
+        """Read the calendars and plan, leaving every calendar and the state as they were."""
+        with self.opened(read_only=True) as (_, _, plan):
+            return plan
+
+
+def warn(message: str) -> None:
+    click.echo(f"relance-cal: {message}", err=True)
+
+
+_verbose = False  # read by main() to decide whether a traceback is shown
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $RELANCE_CAL_CONFIG, else the user config dir).",
+)
+@click.option(
+    "--now",
+    "now_text",
+    envvar="RELANCE_CAL_NOW",
+    metavar="ISO-DATETIME",
+    help="Take this moment as now (also $RELANCE_CAL_NOW).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Say more (a traceback on errors).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.version_option(__version__, prog_name="relance-cal")
+@click.pass_context
+def cli(
+    ctx: click.Context, config_path: Path | None, now_text: str | None, verbose: bool, quiet: bool
+) -> None:
+    """Follow up on job interviews at the right moment, from your calendar."""
+    global _verbose
+    _verbose = verbose
+    if verbose and quiet:
+        raise click.UsageError("-v and -q exclude each other")
+    if config_path is None:
+        from relance_cal.config import default_config_path
+
+        config_path = default_config_path()
+    ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet)
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+@pass_session
+def sync(session: Session, dry_run: bool) -> int:
+    """Read interviews; write, update or remove reminders."""
+    from relance_cal import engine
+    from relance_cal.state import lock
+
+    config = session.config
+    if dry_run:
+        plan = session.plan()
+        for change in plan.changes:
+            if not session.quiet:
+                click.echo(f"would {_describe(change, config)}")
+        return _report_problems(plan)
+    with lock(config.state_dir), session.opened(read_only=False) as (calendars, state, plan):
+        if session.verbose:
+            for uid in plan.dismissed:
+                click.echo(f"noticed reminder {uid} was deleted: it will not come back")
+
+        def done(change: engine.Change) -> None:
+            if not session.quiet:
+                click.echo(_describe(change, config, past=True))
+
+        engine.apply(plan, calendars.reminders, state, done)
+    return _report_problems(plan)
+
+
+_VERBS = {"create": ("create", "created"), "update": ("move", "updated"), "delete": ("remove", "removed")}
+
+
+def _describe(change: Any, config: Config, *, past: bool = False) -> str:
+    verb = _VERBS[change.action][1 if past else 0]
+    when = change.start.astimezone(config.policy.timezone).strftime("%Y-%m-%d %H:%M")
+    what = change.reminder.title if change.reminder else f"for {change.existing.source_key}"
+    return f"{verb} {change.kind} reminder {when}  {what}"
+
+
+def _report_problems(plan: Plan) -> int:
+    for problem in plan.problems:
+        warn(f"skipped {problem.event}: {problem.reason}")
+    return EXIT_PARTIAL if plan.problems else EXIT_OK
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_session
+def status(session: Session, as_json: bool) -> int:
+    """One row per interview: follow-up moment, deadline, status, reminder."""
+    plan = session.plan()
+    if as_json:
+        click.echo(json.dumps([_row_json(row) for row in plan.rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(_status_table(plan.rows, session.config))
+    return _report_problems(plan)
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    a = row.assessment
+    i, f = a.interview, a.followup
+    return {
+        "uid": i.key,
+        "title": i.title,
+        "start": i.start.isoformat(),
+        "end": i.end.isoformat(),
+        "company": i.company,
+        "position": i.position,
+        "recruiter_name": i.recruiter_name,
+        "recruiter_email": i.recruiter_email,
+        "urgency": i.urgency,
+        "company_size": i.company_size,
+        "announced": f.announced_on.isoformat() if f.announced_on else None,
+        "followup_at": f.at.isoformat(),
+        "deadline": f.deadline.isoformat(),
+        "rule": f.rule,
+        "beyond_max_days": f.beyond_max_days,
+        "status": a.status,
+        "reminder_at": row.reminder_at.isoformat() if row.reminder_at else None,
+        "warnings": list(a.warnings),
+    }
+
+
+def _status_table(rows: list[Row], config: Config) -> str:
+    if not rows:
+        return "No interview in the window (30 days back, 90 days ahead)."
+    zone = config.policy.timezone
+    header = ("interview", "company", "position", "follow up", "deadline", "status", "reminder")
+    lines = [header]
+    for row in rows:
+        a = row.assessment
+        i, f = a.interview, a.followup
+        deadline = f.deadline.isoformat() + (" (beyond 10 d)" if f.beyond_max_days else "")
+        reminder = row.reminder_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.reminder_at else "-"
+        lines.append(
+            (
+                i.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                _clip(i.company or "?", 24),
+                _clip(i.position or "-", 28),
+                f.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                deadline,
+                a.status,
+                reminder,
+            )
+        )
+        lines.extend(("", f"  ! {w}", "", "", "", "", "") for w in a.warnings)
+    widths = [max(_width(line[c]) for line in lines if len(line[c]) < 60) for c in range(7)]
+    return "\n".join(
+        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _clip(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(c) else 1 for c in text)
+
+
+@cli.command()
+@click.argument("interview")
+@click.option(
+    "--kind",
+    type=click.Choice(["followup", "reply", "thanks"]),
+    help="Which message (default: the reply after a rejection, else the follow-up).",
+)
+@pass_session
+def draft(session: Session, interview: str, kind: str | None) -> int:
+    """Print the drafted message for one interview (its uid, or text of its title)."""
+    from relance_cal import drafts
+
+    row = _find_interview(session.plan().rows, interview)
+    a = row.assessment
+    kind = kind or ("reply" if a.status == "rejected" else "followup")
+    message = drafts.render(
+        kind,
+        a.interview,
+        a.followup,
+        language=session.config.language,
+        name=session.config.name,
+        templates=session.templates,
+    )
+    if message.to:
+        click.echo(f"To: {message.to}")
+    click.echo(f"Subject: {message.subject}\n\n{message.body}")
+    return EXIT_OK
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _find_interview(rows: list[Row], wanted: str) -> Row:
+    exact = [r for r in rows if wanted in (r.assessment.interview.key, r.assessment.interview.uid)]
+    found = exact or [r for r in rows if _fold(wanted) in _fold(r.assessment.interview.title)]
+    if len(found) == 1 or (exact and found):
+        return found[0]
+    if not found:
+        raise ConfigError(f"no interview matches {wanted!r}; `relance-cal status` lists them")
+    names = "; ".join(f"{r.assessment.interview.key} ({r.assessment.interview.title})" for r in found)
+    raise ConfigError(f"{wanted!r} matches several interviews, give its uid: {names}")
+
+
+@cli.command()
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
+)
+@pass_session
+def export(session: Session, output: Path | None) -> int:
+    """The reminders as an iCalendar file."""
+    from relance_cal import ical
+
+    plan = session.plan()
+    data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        from relance_cal.backends.ics import _atomic_write
+
+        _atomic_write(output, data)
+    return _report_problems(plan)
+
+
+@cli.command(name="check-draft")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--language", type=click.Choice(["fr", "en"]), help="Default: guessed.")
+def check_draft(file: Any, language: str | None) -> int:
+    """Check a draft or template for impatient or pushy wording (exit 1 on findings)."""
+    from relance_cal import courtesy
+
+    findings = courtesy.check(file.read(), language)
+    for f in findings:
+        click.echo(f"line {f.line}: {f.problem}: {f.text!r}\n  better: {f.suggestion}")
+    return EXIT_PARTIAL if findings else EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--example",
+    "example_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write an example calendar with interviews around today into this folder, "
+    "and the config there.",
+)
+@pass_session
+def init(session: Session, example_dir: Path | None) -> int:
+    """Write a commented starter config (never overwrites)."""
+    from relance_cal import starter
+
+    path = session.config_path
+    if example_dir is not None:
+        path = example_dir / "config.toml"
+        calendar = starter.write_example_calendar(example_dir / "calendar.ics", datetime.now())
+        text = starter.config_text(calendar_path=calendar.name)
+    else:
+        text = starter.config_text(calendar_path="~/calendars/perso.ics")
+    starter.write_new(path, text)
+    click.echo(f"wrote {path}")
+    if example_dir is not None:
+        click.echo(f"try: relance-cal --config {path} sync")
+    return EXIT_OK
+
+
+@cli.group()
+def auth() -> None:
+    """Sign in to a calendar service."""
+
+
+def main() -> None:
+    """Entry point: one error boundary, one line on stderr, the documented exit codes."""
+    try:
+        code = cli.main(prog_name="relance-cal", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.ClickException as e:
+        e.show()
+        code = e.exit_code
+    except click.Abort:
+        warn("aborted")
+        code = 130
+    except UserError as e:
+        if _verbose:
+            traceback.print_exc()
+        warn(e.message)
+        code = e.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:  # the boundary: no traceback reaches a user unless -v
+        if _verbose:
+            traceback.print_exc()
+        warn(f"unexpected error: {type(e).__name__}; run with -v for details")
+        code = 70
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

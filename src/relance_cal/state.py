@@ -1,0 +1,184 @@
+"""SQLite state: sync tokens, cached calendar items, reminders written, tombstones.
+
+The state is what lets a run be incremental (tokens and cached items) and what
+tells a reminder the user deleted (we wrote it, it is gone) from one we never
+wrote. One file, one transaction per run: a crash leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from relance_cal.backends.base import RawItem, SourceChanges
+from relance_cal.errors import ConfigError, LockedError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (calendar TEXT PRIMARY KEY, token TEXT);
+CREATE TABLE IF NOT EXISTS items (
+    calendar TEXT NOT NULL, item_id TEXT NOT NULL, text TEXT NOT NULL, etag TEXT,
+    PRIMARY KEY (calendar, item_id)
+);
+CREATE TABLE IF NOT EXISTS reminders (
+    calendar TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    start TEXT NOT NULL,
+    -- live: written and believed present; removed: deleted by us; dismissed: deleted by the user
+    fate TEXT NOT NULL CHECK (fate IN ('live', 'removed', 'dismissed')),
+    PRIMARY KEY (calendar, uid)
+);
+"""
+
+
+@dataclass(frozen=True)
+class WrittenReminder:
+    uid: str
+    source_key: str
+    kind: str
+    inputs: str
+    start: str
+    fate: str
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` as a 0700 folder, or tighten it (returns it)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+class State:
+    """The state database of one config. Use as a context manager: commit on success."""
+
+    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+        self.path = directory / "state.sqlite3"
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            self.db = sqlite3.connect(":memory:")
+        else:
+            private_dir(directory)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            if self.path.stat().st_mode & 0o077:
+                self.path.chmod(0o600)
+            self.db = sqlite3.connect(self.path)
+        self.db.executescript(_SCHEMA)
+        version = self._meta("schema_version")
+        if version is None:
+            self.db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(version) > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path}: written by a newer relance-cal (schema {version}); upgrade relance-cal"
+            )
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None and not self.read_only:
+            self.db.commit()
+        else:
+            self.db.rollback()
+        self.db.close()
+
+    # -- calendar cache --------------------------------------------------------
+
+    def token(self, calendar: str) -> str | None:
+        row = self.db.execute("SELECT token FROM tokens WHERE calendar = ?", (calendar,)).fetchone()
+        return row[0] if row else None
+
+    def items(self, calendar: str) -> dict[str, RawItem]:
+        rows = self.db.execute(
+            "SELECT item_id, text, etag FROM items WHERE calendar = ?", (calendar,)
+        )
+        return {item_id: RawItem(text, etag) for item_id, text, etag in rows}
+
+    def apply_changes(self, calendar: str, changes: SourceChanges) -> None:
+        """Bring the cache of `calendar` up to date with what the backend reported."""
+        if changes.unchanged:
+            return
+        if changes.full:
+            self.db.execute("DELETE FROM items WHERE calendar = ?", (calendar,))
+        else:
+            self.db.executemany(
+                "DELETE FROM items WHERE calendar = ? AND item_id = ?",
+                [(calendar, i) for i in changes.removed],
+            )
+        for item_id, item in changes.items.items():
+            self.put_item(calendar, item_id, item)
+        self.db.execute(
+            "INSERT OR REPLACE INTO tokens VALUES (?, ?)", (calendar, changes.token)
+        )
+
+    def put_item(self, calendar: str, item_id: str, item: RawItem) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?)",
+            (calendar, item_id, item.text, item.etag),
+        )
+
+    def drop_item(self, calendar: str, item_id: str) -> None:
+        self.db.execute(
+            "DELETE FROM items WHERE calendar = ? AND item_id = ?", (calendar, item_id)
+        )
+
+    def forget_calendar(self, calendar: str) -> None:
+        """Drop the cache and token of a calendar (the next run lists it in full)."""
+        self.db.execute("DELETE FROM items WHERE calendar = ?", (calendar,))
+        self.db.execute("DELETE FROM tokens WHERE calendar = ?", (calendar,))
+
+    # -- reminders written -----------------------------------------------------
+
+    def reminders(self, calendar: str) -> dict[str, WrittenReminder]:
+        """What the tool wrote into `calendar`, by reminder uid."""
+        rows = self.db.execute(
+            "SELECT uid, source_key, kind, inputs, start, fate FROM reminders WHERE calendar = ?",
+            (calendar,),
+        )
+        return {row[0]: WrittenReminder(*row) for row in rows}
+
+    def record(self, calendar: str, written: WrittenReminder) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO reminders VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (calendar, written.uid, written.source_key, written.kind, written.inputs,
+             written.start, written.fate),
+        )
+
+    def set_fate(self, calendar: str, uid: str, fate: str) -> None:
+        self.db.execute(
+            "UPDATE reminders SET fate = ? WHERE calendar = ? AND uid = ?", (fate, calendar, uid)
+        )
+
+
+@contextlib.contextmanager
+def lock(directory: Path) -> Iterator[None]:
+    """Hold the sync lock of a state folder; LockedError (exit 75) when another run has it."""
+    private_dir(directory)
+    fd = os.open(directory / "sync.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"another relance-cal sync is running on {directory}; try again later"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
