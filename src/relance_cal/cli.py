@@ -332,7 +332,8 @@ def check_draft(file: Any, language: str | None) -> int:
 
     findings = courtesy.check(file.read(), language)
     for f in findings:
-        click.echo(f"line {f.line}: {f.problem}: {f.text!r}\n  better: {f.suggestion}")
+        where = f"line {f.line}: {f.text!r}" if f.line else "whole text"
+        click.echo(f"{where}: {f.problem}\n  better: {f.suggestion}")
     return EXIT_PARTIAL if findings else EXIT_OK
 
 

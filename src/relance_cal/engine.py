@@ -201,8 +201,13 @@ def _wanted_kinds(a: Assessment, now: datetime, config: Config) -> list[str]:
     if a.status == "rejected":
         kinds.append("reply")
     open_process = not interview.cancelled and interview.outcome is None
-    if config.drafts.ask_delay and open_process and interview.announced is None and (
-        interview.start > now
+    # An all-day event has no moment "just before" it: no ask reminder.
+    if (
+        config.drafts.ask_delay
+        and open_process
+        and not interview.all_day
+        and interview.announced is None
+        and interview.start > now
     ):
         kinds.append("ask")
     if config.drafts.thank_you and open_process:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -306,9 +307,7 @@ def _label_from_text(raw: str) -> str:
     """Name an item icalendar could not parse, from its raw UID and SUMMARY lines."""
     uid = re.search(r"^UID[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
     summary = re.search(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
-    return _label(
-        uid.group(1).strip() if uid else "", summary.group(1).strip() if summary else ""
-    )
+    return _label(uid.group(1).strip() if uid else "", summary.group(1).strip() if summary else "")
 
 
 # --- writing reminders -------------------------------------------------------------------
@@ -356,7 +355,7 @@ def vevent_text(component: icalendar.Component) -> str:
 
 
 def existing_reminder(
-    event: icalendar.Event, *, etag: str | None = None, href: str | None = None
+    event: icalendar.Event, *, item_id: str, etag: str | None = None
 ) -> ExistingReminder | None:
     """The reminder a marker event describes; None when `event` does not carry the marker."""
     if MARKER_SOURCE not in event:
@@ -371,8 +370,8 @@ def existing_reminder(
         kind=_marker(event, MARKER_KIND),
         inputs=_marker(event, MARKER_INPUTS),
         start=_reminder_start(event, label),
+        item_id=item_id,
         etag=etag,
-        href=href,
         cancelled=str(event.get("STATUS", "")).strip().upper() == "CANCELLED",
     )
 
@@ -393,18 +392,16 @@ def _unescape_text(raw: str) -> str:
 
 
 def _reminder_start(event: icalendar.Event, label: str) -> datetime:
-    if "DTSTART" in event and not any(name == "DTSTART" for name, _ in event.errors):
-        prop = event["DTSTART"]
-        start = prop.dt
-        tzid = prop.params.get("TZID")
-        if isinstance(start, datetime) and tzid:
-            try:
-                start = start.replace(tzinfo=_zone(tzid, {}, label))
-            except EventError:
-                pass  # icalendar may still know it from a VTIMEZONE it has seen
-        if _is_aware(start):
-            return start
-    raise EventError(label, "a relance-cal reminder without a zoned start time")
+    prop = event.get("DTSTART")
+    start = None if prop is None or isinstance(prop, list) else getattr(prop, "dt", None)
+    if isinstance(start, datetime) and prop.params.get("TZID"):
+        # Our own IANA zone, or an app rewrote it (a Windows name); else keep what
+        # icalendar found, it may know the zone from a VTIMEZONE.
+        with contextlib.suppress(EventError):
+            start = start.replace(tzinfo=_zone(prop.params["TZID"], {}, label))
+    if not _is_aware(start):
+        raise EventError(label, "a relance-cal reminder without a zoned start time")
+    return start
 
 
 def _one_line(text: str) -> str:

@@ -1,0 +1,650 @@
+"""A CalDAV calendar: windowed reads, incremental sync (RFC 6578), conditional writes.
+
+Requests per run: nothing changed, one sync-collection REPORT; something changed,
+that REPORT plus one calendar-multiget of the changed objects; the first run (or
+after the server forgot the token), a sync-collection without token for the
+baseline and one time-range calendar-query, plus calendar discovery when the
+calendar is given by name. Items are pre-filtered on their raw text before any
+parse. The sync token handed to the engine also remembers the calendar's URL, so
+incremental runs skip discovery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urljoin, urlsplit
+from xml.sax.saxutils import escape
+
+from relance_cal import ical
+from relance_cal.backends.base import (
+    MARKER_SOURCE,
+    Backend,
+    ExistingReminder,
+    RawItem,
+    Reminder,
+    SourceChanges,
+    SourceEvent,
+    Window,
+    WriteConflict,
+)
+from relance_cal.config import CalendarConfig, Detection
+from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+
+if TYPE_CHECKING:
+    from caldav.response import DAVResponse
+
+    from caldav import Calendar, DAVClient, Principal
+
+T = TypeVar("T")
+
+TIMEOUT = 30  # seconds per request
+RETRY_DELAY = 2  # seconds before the one retry of a read that failed on the network
+PASSWORD_COMMAND_TIMEOUT = 60
+ICALENDAR = "text/calendar; charset=utf-8"
+
+_DAV = "{DAV:}"
+_CALDAV = "{urn:ietf:params:xml:ns:caldav}"
+_VALID_SYNC_TOKEN = f"{_DAV}valid-sync-token"
+_FOLD = re.compile(r"\r?\n[ \t]")
+_SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+_XML = '<?xml version="1.0" encoding="utf-8"?>\n'
+_SYNC_COLLECTION = (
+    _XML + '<D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token>'
+    "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"
+)
+_CALENDAR_QUERY = (
+    _XML + '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    '<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+    '<C:comp-filter name="VEVENT"><C:time-range start="{start}" end="{end}"/>'
+    "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+)
+_MULTIGET = (
+    _XML + '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:prop><D:getetag/><C:calendar-data/></D:prop>{hrefs}</C:calendar-multiget>"
+)
+_PROPFIND = (
+    _XML + '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+    "<D:prop><D:resourcetype/><CS:getctag/></D:prop></D:propfind>"
+)
+_MKCALENDAR = (
+    _XML + '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:set><D:prop><D:displayname>{name}</D:displayname><C:supported-calendar-component-set>"
+    '<C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set>'
+    "</C:mkcalendar>"
+)
+
+
+def resolve_password(cfg: CalendarConfig) -> str | None:
+    """The password from `password_env`, `password_command` or `password`; None if none given."""
+    if cfg.password_env:
+        value = os.environ.get(cfg.password_env)
+        if not value:
+            raise AuthError(
+                f"the environment variable {cfg.password_env} (password_env) is not set; "
+                "set it to the CalDAV password in the environment that runs relance-cal"
+            )
+        return value
+    if cfg.password_command:
+        shown = " ".join(cfg.password_command)
+        try:
+            done = subprocess.run(
+                list(cfg.password_command),
+                capture_output=True,
+                timeout=PASSWORD_COMMAND_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise ConfigError(
+                f"password_command: no program {cfg.password_command[0]!r}; fix the command"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise AuthError(f"password_command `{shown}` did not finish in time") from None
+        password = done.stdout.decode("utf-8", "replace").strip()
+        if done.returncode != 0 or not password:
+            why = f"failed (exit {done.returncode})" if done.returncode else "printed nothing"
+            raise AuthError(f"password_command `{shown}` {why}; run it by hand to see why")
+        return password
+    return cfg.password
+
+
+def _fold_text(text: str) -> str:
+    """Case- and accent-insensitive form, for matching keywords."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _stem(keyword: str) -> str:
+    """The keyword without a plural ending, so that either form finds the other."""
+    folded = _fold_text(keyword)
+    return folded[:-1] if len(folded) > 3 and folded[-1] in "sx" else folded
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One `DAV:response` of a multistatus."""
+
+    href: str
+    status: int
+    etag: str | None = None
+    data: str | None = None
+
+
+@dataclass(frozen=True)
+class _Token:
+    """What the engine keeps between runs: where the calendar is and how to ask what changed."""
+
+    url: str
+    sync: str | None = None  # RFC 6578 sync token
+    ctag: str | None = None  # servers without sync-collection
+    digest: str | None = None  # servers without either: hash of the window's etag listing
+
+    def dump(self) -> str:
+        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+
+    @classmethod
+    def load(cls, text: str | None) -> _Token | None:
+        try:
+            values = json.loads(text or "")
+            return cls(**values) if isinstance(values.get("url"), str) else None
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+
+class _TokenRejected(Exception):
+    """The server no longer knows the sync token (or the calendar): list it in full."""
+
+
+class CalDAVBackend(Backend):
+    def __init__(self, cfg: CalendarConfig, detection: Detection, *, role: str) -> None:
+        if not cfg.url:
+            raise ConfigError(f"[{role}] url: missing (required with backend = 'caldav')")
+        self.cfg = cfg
+        self.role = role
+        self.identity = f"caldav:{cfg.username or ''}@{cfg.url}#{cfg.calendar or ''}"
+        self._stems = tuple(_stem(k) for k in detection.keywords)
+        self._everything = detection.interviews_only
+        self._server = urlsplit(cfg.url).netloc or cfg.url
+        self._client: DAVClient | None = None
+        self._negotiated = False  # fell back from pre-emptive Basic to the server's challenge
+        self._url: str | None = None  # the calendar collection, once known
+
+    # -- connection ------------------------------------------------------------
+
+    @property
+    def client(self) -> DAVClient:
+        if self._client is None:
+            import caldav
+
+            password = resolve_password(self.cfg)
+            credentials = self.cfg.username is not None and password is not None
+            self._client = caldav.DAVClient(
+                url=self.cfg.url,
+                username=self.cfg.username,
+                password=password,
+                # Pre-emptive Basic saves the 401 round trip on every run; a server
+                # wanting something else gets its challenge answered (see `_call`).
+                auth_type="basic" if credentials else None,
+                ssl_verify_cert=str(self.cfg.ca_bundle) if self.cfg.ca_bundle else True,
+                timeout=TIMEOUT,
+                enable_rfc6764=False,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _call(self, exchange: Callable[[], T], *, retry: bool = False) -> T:
+        """Run one exchange with the server; library failures become UserErrors."""
+        from caldav.lib import error
+        from caldav.lib.http_sync import requests
+
+        network = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+        for attempt in (1, 2):
+            try:
+                return exchange()
+            except error.AuthorizationError as e:
+                if _VALID_SYNC_TOKEN in e.preconditions:
+                    raise _TokenRejected from None
+                if e.status == 401 and self.client.auth_type == "basic" and not self._negotiated:
+                    self._negotiated = True
+                    self.client.auth = None
+                    self.client.auth_type = None
+                    continue
+                raise self._refused(e.status) from None
+            except requests.exceptions.SSLError as e:
+                raise UnreachableError(
+                    f"{self._server}: the TLS certificate could not be verified ({_reason(e)}); "
+                    f"if the server uses its own CA, set ca_bundle in [{self.role}]"
+                ) from None
+            except (*network, error.RateLimitError) as e:
+                if retry and attempt == 1:
+                    time.sleep(RETRY_DELAY)
+                    continue
+                raise UnreachableError(f"cannot reach {self._server}: {_reason(e)}") from None
+            except error.DAVError as e:
+                raise UnreachableError(f"{self._server}: unexpected answer: {e.reason}") from None
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _refused(self, status: int | None) -> AuthError:
+        user = self.cfg.username or "(no username)"
+        if status == 403:
+            return AuthError(
+                f"{self._server} does not let user {user} access this calendar; "
+                f"check username and calendar in [{self.role}]"
+            )
+        return AuthError(
+            f"{self._server} refused the login of user {user}; check username and the "
+            f"password (password_env / password_command) in [{self.role}]"
+        )
+
+    def _send(
+        self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
+    ) -> DAVResponse:
+        """One request; a server error (5xx) is retried once for reads, then reported."""
+        safe = method in ("GET", "PROPFIND", "REPORT")
+        for attempt in (1, 2):
+            response = self._call(
+                lambda: self.client.request(url, method, body, headers or {}), retry=safe
+            )
+            if response.status < 500:
+                return response
+            if not safe or attempt == 2:
+                break
+            time.sleep(RETRY_DELAY)
+        raise UnreachableError(
+            f"{self._server} keeps failing: {method} answered {response.status} {response.reason}"
+        )
+
+    def _report(self, url: str, body: str, depth: str | None) -> DAVResponse:
+        headers = {"Content-Type": "application/xml; charset=utf-8"}
+        if depth is not None:
+            headers["Depth"] = depth
+        return self._send("REPORT", url, body, headers)
+
+    # -- finding the calendar --------------------------------------------------
+
+    def _calendar_url(self) -> str:
+        if self._url is None:
+            wanted = self.cfg.calendar
+            if wanted is None or "/" in wanted:
+                self._url = self._check_collection(urljoin(self.cfg.url, wanted or ""))
+            else:
+                self._url = self._find_by_name(wanted)
+        return self._url
+
+    def _check_collection(self, url: str) -> str:
+        """`url` itself, after checking that it is a calendar (creating it if allowed)."""
+        headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
+        response = self._send("PROPFIND", url, _PROPFIND, headers)
+        if response.status == 404 and self.role == "reminders" and self.cfg.create:
+            return self._make_calendar(url)
+        is_calendar = response.status == 207 and response.tree is not None
+        is_calendar = is_calendar and response.tree.find(f".//{_CALDAV}calendar") is not None
+        if not is_calendar:
+            key = "calendar" if self.cfg.calendar else "url"
+            raise ConfigError(
+                f"[{self.role}] {key}: {url} is not a calendar; {self._calendar_list()}"
+            )
+        return url.rstrip("/") + "/"
+
+    def _find_by_name(self, name: str) -> str:
+        principal, by_name = self._calendars()
+        found = by_name.get(name) or next(
+            (url for n, url in by_name.items() if _fold_text(n) == _fold_text(name)), None
+        )
+        if found:
+            return found
+        if self.role == "reminders" and self.cfg.create:
+            home = self._call(lambda: principal.calendar_home_set)
+            return self._make_calendar(urljoin(str(home.url), _slug(name) + "/"))
+        raise ConfigError(
+            f"[{self.role}] calendar: no calendar named {name!r} for user "
+            f"{self.cfg.username} on {self._server}; {_listing(by_name)}"
+        )
+
+    def _calendars(self) -> tuple[Principal, dict[str, str]]:
+        """The user's principal, and their calendars: display name (or id) -> URL."""
+        principal = self._call(self.client.get_principal)
+        calendars = self._call(lambda: self.client.get_calendars(principal))
+        return principal, {_calendar_name(c): str(c.url) for c in calendars}
+
+    def _calendar_list(self) -> str:
+        """The user's calendars, for an error message."""
+        return _listing(self._calendars()[1])
+
+    def _make_calendar(self, url: str) -> str:
+        name = self.cfg.calendar if self.cfg.calendar and "/" not in self.cfg.calendar else None
+        name = name or "relance-cal"
+        headers = {"Content-Type": "application/xml; charset=utf-8"}
+        response = self._send("MKCALENDAR", url, _MKCALENDAR.format(name=escape(name)), headers)
+        if response.status not in (200, 201):
+            raise ConfigError(
+                f"[{self.role}] calendar: {self._server} refused to create the calendar "
+                f"{name!r} ({response.status} {response.reason}); create it in your calendar app"
+            )
+        return url
+
+    # -- reading ---------------------------------------------------------------
+
+    def changes(self, token: str | None, window: Window) -> SourceChanges:
+        known = _Token.load(token)
+        if known is not None:
+            self._url = known.url
+            try:
+                return self._changes_since(known, window)
+            except _TokenRejected:
+                self._url = None  # the calendar may have gone too: find it again
+        url = self._calendar_url()
+        try:
+            # The baseline comes before the listing: what changes in between shows next run.
+            return self._full_listing(self._baseline(url), window)
+        except _TokenRejected:
+            raise UnreachableError(f"{url} vanished while it was read; try again") from None
+
+    def _changes_since(self, known: _Token, window: Window) -> SourceChanges:
+        unchanged = SourceChanges(token=known.dump(), full=False, unchanged=True)
+        if known.sync is not None:
+            return self._synced(known)
+        if known.ctag is not None:
+            ctag = self._ctag(known.url)
+            if not ctag:
+                raise _TokenRejected
+            return (
+                unchanged
+                if ctag == known.ctag
+                else self._full_listing(_Token(known.url, ctag=ctag), window)
+            )
+        if _digest(self._listing(known.url, window, with_data=False)) == known.digest:
+            return unchanged
+        return self._full_listing(_Token(known.url, digest=""), window)
+
+    def _full_listing(self, baseline: _Token, window: Window) -> SourceChanges:
+        entries = self._listing(baseline.url, window, with_data=True)
+        if baseline.digest is not None:
+            baseline = _Token(baseline.url, digest=_digest(entries))
+        items = {
+            e.href: RawItem(e.data, e.etag)
+            for e in entries
+            if e.status == 200 and e.data is not None and self._may_matter(e.data)
+        }
+        return SourceChanges(items=items, token=baseline.dump(), full=True)
+
+    def _baseline(self, url: str) -> _Token:
+        """A fresh token: a sync token, else the ctag, else a digest of the coming listing."""
+        try:
+            response = self._report(url, _SYNC_COLLECTION.format(token=""), "0")
+        except AuthError:
+            response = None  # some servers answer 403 to a REPORT they do not support
+        if response is not None and response.status == 207:
+            _, sync, _ = _multistatus(response)
+            if sync:
+                return _Token(url, sync=sync)
+        ctag = self._ctag(url)
+        return _Token(url, ctag=ctag) if ctag else _Token(url, digest="")
+
+    def _ctag(self, url: str) -> str | None:
+        headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
+        response = self._send("PROPFIND", url, _PROPFIND, headers)
+        if response.status != 207 or response.tree is None:
+            return None
+        node = response.tree.find(".//{http://calendarserver.org/ns/}getctag")
+        return node.text if node is not None and node.text else ""
+
+    def _listing(self, url: str, window: Window, *, with_data: bool) -> list[_Entry]:
+        body = _CALENDAR_QUERY.format(
+            data="<C:calendar-data/>" if with_data else "",
+            start=_utc(window.start),
+            end=_utc(window.end),
+        )
+        response = self._report(url, body, "1")
+        if response.status == 404:
+            raise _TokenRejected
+        if response.status != 207:
+            raise UnreachableError(
+                f"{self._server}: the calendar query failed ({response.status} {response.reason})"
+            )
+        entries, _, _ = _multistatus(response)
+        return [e for e in entries if not e.href.endswith("/")]
+
+    def _synced(self, known: _Token) -> SourceChanges:
+        """What a sync-collection REPORT lists since `known`, read in one multiget."""
+        changed: dict[str, None] = {}  # ordered set
+        removed: set[str] = set()
+        token = known.sync
+        while True:  # a server may truncate its answer (RFC 6578 §3.6): ask again
+            body = _SYNC_COLLECTION.format(token=escape(token or ""))
+            response = self._report(known.url, body, "0")
+            if response.status != 207:
+                # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
+                raise _TokenRejected
+            entries, token, truncated = _multistatus(response)
+            for entry in entries:
+                if entry.href.endswith("/"):
+                    continue
+                if entry.status == 404:
+                    removed.add(entry.href)
+                    changed.pop(entry.href, None)
+                else:
+                    changed[entry.href] = None
+                    removed.discard(entry.href)
+            if not truncated or not token:
+                break
+        new = _Token(known.url, sync=token or known.sync).dump()
+        if not changed and not removed:
+            return SourceChanges(token=new, full=False, unchanged=True)
+        items = {}
+        for entry in self._multiget(known.url, list(changed)):
+            if entry.status == 200 and entry.data is not None and self._may_matter(entry.data):
+                items[entry.href] = RawItem(entry.data, entry.etag)
+        removed.update(h for h in changed if h not in items)
+        return SourceChanges(items=items, removed=sorted(removed), token=new, full=False)
+
+    def _multiget(self, url: str, hrefs: list[str]) -> list[_Entry]:
+        if not hrefs:
+            return []
+        body = _MULTIGET.format(hrefs="".join(f"<D:href>{escape(h)}</D:href>" for h in hrefs))
+        response = self._report(url, body, None)
+        if response.status != 207:
+            raise UnreachableError(
+                f"{self._server}: reading the changed events failed "
+                f"({response.status} {response.reason})"
+            )
+        entries, _, _ = _multistatus(response)
+        return entries
+
+    def _may_matter(self, text: str) -> bool:
+        """Cheap pre-filter on the raw text: a keyword in a title or category, or our marker."""
+        if self._everything or MARKER_SOURCE in text:
+            return True
+        searched = _fold_text(" ".join(_SEARCHED_LINE.findall(_FOLD.sub("", text))))
+        return any(stem in searched for stem in self._stems)
+
+    def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
+        return ical.parse_item(item.text, window, calendar=self.cfg.calendar or self.cfg.url)
+
+    def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
+        if MARKER_SOURCE not in item.text:
+            return None
+        import icalendar
+
+        try:
+            events = icalendar.Calendar.from_ical(item.text).walk("VEVENT")
+        except ValueError as e:
+            raise EventError(item_id, f"not valid iCalendar: {e}") from None
+        for event in events:
+            if MARKER_SOURCE in event:
+                return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
+        return None
+
+    def fetch(self, item_id: str) -> RawItem | None:
+        response = self._send("GET", self._absolute(item_id), headers={"Accept": "text/calendar"})
+        if response.status in (404, 410):
+            return None
+        if response.status != 200:
+            raise UnreachableError(
+                f"{self._server}: reading {item_id} failed ({response.status} {response.reason})"
+            )
+        return RawItem(response.raw, response.headers.get("ETag"))
+
+    # -- writing ---------------------------------------------------------------
+
+    def create(self, reminder: Reminder) -> tuple[str, RawItem]:
+        text = _render(reminder)
+        url = urljoin(self._calendar_url(), _file_name(reminder.uid))
+        href = urlsplit(url).path
+        response = self._put(url, text, {"If-None-Match": "*"})
+        if response.status in (200, 201, 204):
+            return href, RawItem(text, response.headers.get("ETag"))
+        if response.status == 412:
+            # Already there (a run that crashed after writing it): converge, if it is ours.
+            item = self.fetch(href)
+            existing = None if item is None else self.existing_reminder(href, item)
+            if existing is not None:
+                return self.update(existing, reminder)
+            raise EventError(
+                reminder.title, f"{href} already exists without relance-cal's marker; left as is"
+            )
+        raise EventError(
+            reminder.title,
+            f"{self._server} refused the reminder ({response.status} "
+            f"{response.reason}){_uid_conflict(response)}",
+        )
+
+    def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        etag = self._etag_of(existing)
+        text = _render(reminder)
+        response = self._put(self._absolute(existing.item_id), text, {"If-Match": etag})
+        if response.status in (200, 201, 204):
+            return existing.item_id, RawItem(text, response.headers.get("ETag"))
+        if response.status in (404, 412):
+            raise WriteConflict(existing.item_id)
+        raise EventError(
+            reminder.title,
+            f"{self._server} refused the update ({response.status} {response.reason})",
+        )
+
+    def delete(self, existing: ExistingReminder) -> None:
+        etag = self._etag_of(existing)
+        response = self._send("DELETE", self._absolute(existing.item_id), "", {"If-Match": etag})
+        if response.status in (200, 204, 404, 410):
+            return
+        if response.status == 412:
+            raise WriteConflict(existing.item_id)
+        raise EventError(
+            existing.item_id,
+            f"{self._server} refused to delete it ({response.status} {response.reason})",
+        )
+
+    def _etag_of(self, existing: ExistingReminder) -> str:
+        """The etag to write against: without one, re-read (and re-check the marker)."""
+        if existing.etag:
+            return existing.etag
+        item = self.fetch(existing.item_id)
+        if item is None or not item.etag or self.existing_reminder(existing.item_id, item) is None:
+            raise WriteConflict(existing.item_id)
+        return item.etag
+
+    def _put(self, url: str, text: str, condition: dict[str, str]) -> DAVResponse:
+        return self._send("PUT", url, text, {"Content-Type": ICALENDAR, **condition})
+
+    def _absolute(self, href: str) -> str:
+        return urljoin(self._url or self.cfg.url or "", href)
+
+
+def _render(reminder: Reminder) -> str:
+    return ical.reminder_calendar([reminder], datetime.now(UTC)).to_ical().decode("utf-8")
+
+
+def _file_name(uid: str) -> str:
+    """The object's name in the collection: the UID when URL-safe, else its hash."""
+    if _SAFE_NAME.fullmatch(uid):
+        return f"{uid}.ics"
+    return hashlib.sha256(uid.encode("utf-8")).hexdigest()[:40] + ".ics"
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", _fold_text(name)).strip("-")
+    return slug or "relance-cal"
+
+
+def _calendar_name(calendar: Calendar) -> str:
+    """Its display name as listed (asking for it again would cost a request), else its id."""
+    name = calendar.props.get(f"{_DAV}displayname")
+    return name or urlsplit(str(calendar.url)).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _listing(by_name: dict[str, str]) -> str:
+    if not by_name:
+        return "this account has no calendar"
+    return "calendars there: " + ", ".join(repr(n) for n in sorted(by_name))
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _digest(entries: list[_Entry]) -> str:
+    listing = sorted((e.href, e.etag or "") for e in entries if e.status == 200)
+    return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
+
+
+def _reason(e: BaseException) -> str:
+    """The innermost cause of a network error, without the library's wrapping."""
+    while e.__cause__ is not None or e.__context__ is not None:
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]
+    text = str(e).rsplit(": ", 1)[-1].strip(" ')(") or type(e).__name__
+    return text[:200]
+
+
+def _uid_conflict(response: DAVResponse) -> str:
+    if response.tree is not None and response.tree.find(f".//{_CALDAV}no-uid-conflict") is not None:
+        return "; another event in the calendar already has this reminder's UID"
+    return ""
+
+
+def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]:
+    """The responses of a multistatus, its sync token, and whether it was truncated."""
+    tree = response.tree
+    if tree is None:
+        return [], None, False
+    entries: list[_Entry] = []
+    truncated = False
+    for node in tree.iter(f"{_DAV}response"):
+        href = node.findtext(f"{_DAV}href")
+        if not href:
+            continue
+        status = _status(node.findtext(f"{_DAV}status"))
+        if status == 507:
+            truncated = True
+            continue
+        etag = data = None
+        for propstat in node.iter(f"{_DAV}propstat"):
+            if _status(propstat.findtext(f"{_DAV}status")) != 200:
+                continue
+            etag = propstat.findtext(f".//{_DAV}getetag") or etag
+            data = propstat.findtext(f".//{_CALDAV}calendar-data") or data
+        entries.append(_Entry(urlsplit(href.strip()).path, status, etag, data))
+    token = tree.findtext(f"{_DAV}sync-token")
+    return entries, token.strip() if token else None, truncated
+
+
+def _status(line: str | None) -> int:
+    """200 for "HTTP/1.1 200 OK" or no status at all."""
+    parts = (line or "").split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 200

@@ -1,0 +1,571 @@
+"""Google Calendar (API v3): events read with sync tokens, reminders written in batches.
+
+A run where nothing changed costs one request: an incremental `events.list` with the
+sync token. Writes are buffered and sent by `flush` in batches of at most 50 calls.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from relance_cal import google_auth, reminders
+from relance_cal.backends.base import (
+    Backend,
+    ExistingReminder,
+    Person,
+    RawItem,
+    Reminder,
+    SourceChanges,
+    SourceEvent,
+    Window,
+)
+from relance_cal.config import CalendarConfig, Detection
+from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+
+GOOGLE = "https://www.googleapis.com/"
+PAGE_SIZE = 2500  # the most events.list returns at once
+BATCH_SIZE = 50  # the most calls Google accepts in one Calendar batch
+MAX_POPUPS = 5  # Google's limit on reminders.overrides
+MAX_PROPERTY_VALUE = 1024  # Google truncates longer extended-property values silently
+RETRY_SECONDS = 60.0  # total time spent backing off before giving up (exit 4)
+FIRST_DELAY = 0.5
+HTTP_TIMEOUT = 60
+MAX_CONFLICTS = 3  # re-reads of one event changing under our feet before leaving it be
+
+PROP_SOURCE = "relanceCalSource"
+PROP_KIND = "relanceCalKind"
+PROP_INPUTS = "relanceCalInputs"
+PARTSTAT = {
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "tentative": "TENTATIVE",
+    "needsAction": "NEEDS-ACTION",
+}
+RATE_LIMITED = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class _SyncTokenExpired(Exception):
+    """HTTP 410 fullSyncRequired: the listing starts over."""
+
+
+class _Transient(Exception):
+    """A failure worth retrying (rate limit, 5xx, connection); carries what to tell the user."""
+
+
+@dataclass
+class _Write:
+    """One buffered call. `get` re-reads the event before patching or deleting it (`then`)."""
+
+    method: str  # insert | patch | delete | get
+    event_id: str
+    body: dict[str, Any] | None = None
+    etag: str | None = None
+    then: str | None = None  # after a get: patch | delete
+    conflicts: int = 0
+
+
+class GoogleBackend(Backend):
+    """One Google calendar, as a source of interviews and / or the home of reminders."""
+
+    def __init__(
+        self, cfg: CalendarConfig, detection: Detection, *, role: str, token_path: Path
+    ) -> None:
+        self.identity = f"google:{cfg.calendar_id}"
+        self.retry_seconds = RETRY_SECONDS
+        self._cfg = cfg
+        self._role = role
+        self._token_path = token_path
+        self._base = _with_slash(cfg.endpoint or GOOGLE)
+        self._keywords = tuple(_fold(k) for k in detection.keywords)
+        self._everything = detection.interviews_only and role == "source"
+        self._pending: list[_Write] = []
+        self._http: Any = None
+        self._service: Any = None
+        self._first_token: str | None = None
+
+    # -- reading ---------------------------------------------------------------
+
+    def changes(self, token: str | None, window: Window) -> SourceChanges:
+        if token is not None:
+            try:
+                return self._listing({"syncToken": token}, full=False)
+            except _SyncTokenExpired:
+                pass  # the cache is dropped: a full listing replaces it
+        # No timeMax: an event far ahead must be known when the window reaches it, and the
+        # incremental syncs that follow only report what changes.
+        start = window.start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return self._listing({"timeMin": start}, full=True)
+
+    def _listing(self, query: dict[str, str], *, full: bool) -> SourceChanges:
+        from googleapiclient.errors import HttpError
+
+        events = self._api().events()
+        items: dict[str, RawItem] = {}
+        removed: list[str] = []
+        page: dict[str, Any] = {}
+        page_token = None
+        while True:
+            request = events.list(
+                calendarId=self._cfg.calendar_id,
+                singleEvents=True,
+                maxResults=PAGE_SIZE,
+                **query,
+                **({"pageToken": page_token} if page_token else {}),
+            )
+            try:
+                page = self._execute(request)
+            except HttpError as e:
+                if e.resp.status == 410 and not full:
+                    raise _SyncTokenExpired from None
+                raise self._failure(e) from None
+            for event in page.get("items", []):
+                ours = _marker(event)
+                if event.get("status") == "cancelled" and not ours:
+                    removed.append(event["id"])
+                elif ours or self._may_be_interview(event):
+                    items[event["id"]] = RawItem(json.dumps(event), event.get("etag"))
+                elif not full:
+                    removed.append(event["id"])  # may have been an interview before this change
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                break
+        unchanged = not full and not items and not removed
+        return SourceChanges(
+            items=items,
+            removed=removed,
+            token=page.get("nextSyncToken"),
+            full=full,
+            unchanged=unchanged,
+        )
+
+    def _may_be_interview(self, event: dict[str, Any]) -> bool:
+        """A cheap superset of the interviews: a keyword anywhere in the title."""
+        if self._role != "source":
+            return False
+        title = _fold(event.get("summary") or "")
+        return self._everything or any(k in title for k in self._keywords)
+
+    def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
+        event = _decode(item_id, item)
+        name = event.get("summary") or item_id
+        if event.get("status") == "cancelled" and "start" not in event:
+            return []
+        try:
+            start, end = _when(event["start"]), _when(event["end"])
+            original = event.get("originalStartTime")
+            uid = event.get("iCalUID") or item_id
+            key = f"{uid}@{_when(original).isoformat()}" if original else uid
+        except (KeyError, TypeError, ValueError):
+            raise EventError(name, "unreadable start or end") from None
+        if not _overlaps(start, end, window):
+            return []
+        organizer = event.get("organizer")
+        return [
+            SourceEvent(
+                key=key,
+                uid=uid,
+                summary=event.get("summary") or "",
+                description=event.get("description") or "",
+                start=start,
+                end=end,
+                cancelled=event.get("status") == "cancelled",
+                organizer=_person(organizer) if organizer else None,
+                attendees=tuple(_person(a) for a in event.get("attendees", [])),
+                marker=_marker(event),
+                calendar=self._cfg.calendar_id,
+            )
+        ]
+
+    def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
+        event = _decode(item_id, item)
+        private = event.get("extendedProperties", {}).get("private", {})
+        if PROP_SOURCE not in private:
+            return None
+        try:
+            start = _when(event["start"])
+        except (KeyError, TypeError, ValueError):
+            raise EventError(event.get("summary") or item_id, "unreadable start") from None
+        if not isinstance(start, datetime):
+            raise EventError(event.get("summary") or item_id, "a reminder without a time")
+        source, kind = private[PROP_SOURCE], private.get(PROP_KIND, "")
+        return ExistingReminder(
+            uid=reminders.reminder_uid(source, kind),
+            source_key=source,
+            kind=kind,
+            inputs=private.get(PROP_INPUTS, ""),
+            start=start,
+            item_id=item_id,
+            etag=item.etag,
+            cancelled=event.get("status") == "cancelled",
+        )
+
+    def fetch(self, item_id: str) -> RawItem | None:
+        from googleapiclient.errors import HttpError
+
+        request = self._api().events().get(calendarId=self._cfg.calendar_id, eventId=item_id)
+        try:
+            event = self._execute(request)
+        except HttpError as e:
+            if e.resp.status == 404:
+                return None
+            raise self._failure(e) from None
+        return RawItem(json.dumps(event), event.get("etag"))
+
+    # -- writing (buffered; `flush` sends) -------------------------------------
+
+    def create(self, reminder: Reminder) -> tuple[str, RawItem]:
+        event_id = reminders.google_event_id(reminder.source_key, reminder.kind)
+        body = self._body(reminder)
+        self._pending.append(_Write("insert", event_id, {"id": event_id, **body}))
+        return event_id, RawItem(json.dumps({"id": event_id, **body}))
+
+    def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        body = self._body(reminder)
+        self._pending.append(_checked("patch", existing, body))
+        return existing.item_id, RawItem(json.dumps({"id": existing.item_id, **body}))
+
+    def delete(self, existing: ExistingReminder) -> None:
+        self._pending.append(_checked("delete", existing, None))
+
+    def _body(self, reminder: Reminder) -> dict[str, Any]:
+        if len(reminder.source_key) > MAX_PROPERTY_VALUE:
+            raise EventError(reminder.source_key[:80], "event UID too long for a Google marker")
+        zone = getattr(reminder.start.tzinfo, "key", None)
+
+        def when(moment: datetime) -> dict[str, str]:
+            return {"dateTime": moment.isoformat(), **({"timeZone": zone} if zone else {})}
+
+        return {
+            "summary": reminder.title,
+            "description": reminder.description,
+            "start": when(reminder.start),
+            "end": when(reminder.end),
+            "transparency": "transparent",  # a reminder does not make the user busy
+            "reminders": {
+                "useDefault": False,
+                "overrides": [
+                    {"method": "popup", "minutes": m} for m in reminder.alarm_minutes[:MAX_POPUPS]
+                ],
+            },
+            "extendedProperties": {
+                "private": {
+                    PROP_SOURCE: reminder.source_key,
+                    PROP_KIND: reminder.kind,
+                    PROP_INPUTS: reminder.inputs,
+                }
+            },
+        }
+
+    def flush(self) -> None:
+        """Send the buffered writes in batches, retrying what Google asks to retry later.
+
+        An insert that already exists (a re-run after a crash) or a write that meets a
+        changed event (412) re-reads the event: it is patched or deleted only while it
+        still carries the marker and is not cancelled (a reminder the user deleted).
+        """
+        pending, self._pending = self._pending, []
+        total, done = len(pending), 0
+        refused: list[str] = []
+        backoff = _Backoff(self.retry_seconds)
+        while pending:
+            again: list[_Write] = []
+            trouble = None
+            for chunk in _chunks(pending, BATCH_SIZE):
+                try:
+                    answers = self._send_batch(chunk)
+                except _Transient as e:
+                    again += chunk
+                    trouble = str(e)
+                    continue
+                for write, (event, error) in zip(chunk, answers, strict=True):
+                    if error is not None and _retryable(error):
+                        again.append(write)
+                        trouble = _describe(error)
+                        continue
+                    follow_up = self._next_step(write, event, error, refused)
+                    if follow_up is None:
+                        done += 1
+                    else:
+                        again.append(follow_up)
+            pending = again
+            if trouble is not None:
+                backoff.wait(
+                    lambda: UnreachableError(
+                        f"Google Calendar kept failing ({trouble}); {done} of {total} reminder "
+                        "writes were done, the next sync retries the rest"
+                    )
+                )
+        if refused:
+            raise UnreachableError(
+                f"Google Calendar refused {len(refused)} reminder write(s): {refused[0]}"
+            )
+
+    def _next_step(
+        self, write: _Write, event: dict | None, error: Any, refused: list[str]
+    ) -> _Write | None:
+        """What follows one answered call: None when the write is settled."""
+        status = error.resp.status if error is not None else 200
+        if write.method == "get":
+            if status == 404:  # gone altogether: a patch recreates it, a delete is done
+                if write.then == "patch" and write.body is not None:
+                    return _Write("insert", write.event_id, {"id": write.event_id, **write.body})
+                return None
+            if error is not None:
+                raise self._failure(error)
+            assert event is not None
+            if not _marker(event) or event.get("status") == "cancelled":
+                return None  # not ours, or dismissed by the user: left alone
+            assert write.then is not None
+            if write.then == "patch" and _as_wanted(event, write.body):
+                return None
+            return _Write(write.then, write.event_id, write.body, event["etag"], None, write.conflicts)
+        if status < 300:
+            return None
+        if write.method == "delete" and status in (404, 410):
+            return None  # already gone
+        if status in (409, 412) or (write.method == "patch" and status == 404):
+            # 409: the id exists (a crash after an insert, or the user deleted it);
+            # 412: changed since read. Re-read and decide again, a bounded number of times.
+            if write.conflicts >= MAX_CONFLICTS:
+                return None
+            then = "delete" if write.method == "delete" else "patch"
+            body = write.body
+            if body is not None:
+                body = {k: v for k, v in body.items() if k != "id"}
+            return _Write("get", write.event_id, body, None, then, write.conflicts + 1)
+        if status in (401, 403) or write.method == "get":
+            raise self._failure(error)
+        refused.append(_describe(error))
+        return None
+
+    def _send_batch(self, chunk: list[_Write]) -> list[tuple[dict | None, Any]]:
+        from googleapiclient.errors import HttpError
+        from googleapiclient.http import BatchHttpRequest
+
+        events = self._api().events()
+        calendar = self._cfg.calendar_id
+        answers: dict[str, tuple[dict | None, Any]] = {}
+
+        def collect(request_id: str, response: dict | None, error: Any) -> None:
+            answers[request_id] = (response, error)
+
+        batch = BatchHttpRequest(callback=collect, batch_uri=f"{self._base}batch/calendar/v3")
+        for number, write in enumerate(chunk):
+            if write.method == "insert":
+                request = events.insert(calendarId=calendar, body=write.body)
+            elif write.method == "get":
+                request = events.get(calendarId=calendar, eventId=write.event_id)
+            elif write.method == "patch":
+                request = events.patch(calendarId=calendar, eventId=write.event_id, body=write.body)
+            else:
+                request = events.delete(calendarId=calendar, eventId=write.event_id)
+            if write.etag is not None:
+                request.headers["If-Match"] = write.etag
+            batch.add(request, request_id=str(number))
+        try:
+            self._guarded(lambda: batch.execute(http=self._http))
+        except HttpError as e:
+            if _retryable(e):
+                raise _Transient(_describe(e)) from None
+            raise self._failure(e) from None
+        return [answers[str(number)] for number in range(len(chunk))]
+
+    # -- plumbing --------------------------------------------------------------
+
+    def _api(self) -> Any:
+        if self._service is None:
+            import google_auth_httplib2
+            import httplib2
+            from googleapiclient.discovery import build
+
+            credentials = google_auth.load_credentials(
+                self._token_path, google_auth.scopes(self._cfg.create), self._cfg.endpoint
+            )
+            self._first_token = credentials.token
+            self._http = google_auth_httplib2.AuthorizedHttp(
+                credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT)
+            )
+            options = {"api_endpoint": f"{self._base}calendar/v3/"} if self._cfg.endpoint else None
+            self._service = build(
+                "calendar",
+                "v3",
+                http=self._http,
+                client_options=options,
+                static_discovery=True,
+                cache_discovery=False,
+            )
+        return self._service
+
+    def _execute(self, request: Any) -> dict[str, Any]:
+        """Run one call, backing off on rate limits and server faults within the time budget;
+        other HTTP errors are raised (HttpError)."""
+        from googleapiclient.errors import HttpError
+
+        backoff = _Backoff(self.retry_seconds)
+        while True:
+            try:
+                return self._guarded(lambda: request.execute(num_retries=0))
+            except HttpError as e:
+                if not _retryable(e):
+                    raise
+                trouble = _describe(e)
+            except _Transient as e:
+                trouble = str(e)
+            backoff.wait(lambda: UnreachableError(f"Google Calendar kept failing ({trouble})"))
+
+    def _guarded(self, call: Callable[[], Any]) -> Any:
+        """Turn sign-in and network failures into the user's errors."""
+        import httplib2
+        from google.auth.exceptions import RefreshError, TransportError
+
+        try:
+            return call()
+        except RefreshError:
+            raise google_auth.refused() from None
+        except (OSError, httplib2.HttpLib2Error, TransportError) as e:
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise _Transient(f"cannot reach {self._base}: {reason}") from None
+
+    def _failure(self, error: Any) -> Exception:
+        """The user's error for an HTTP answer that retrying will not change."""
+        status, reason = error.resp.status, _reason(error)
+        where = f"{self._role}.calendar_id = {self._cfg.calendar_id!r}"
+        if status == 401:
+            return google_auth.refused()
+        if status == 403 and reason in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
+            return AuthError(
+                "the Google sign-in lacks a permission relance-cal needs; "
+                "run `relance-cal auth google` again"
+            )
+        if status == 403:
+            return ConfigError(f"{where}: your Google account may not change this calendar")
+        if status == 404:
+            return ConfigError(f"{where}: no such calendar in your Google account")
+        return UnreachableError(f"Google Calendar answered {_describe(error)}")
+
+    def close(self) -> None:
+        if self._http is None:
+            return
+        self._http.close()
+        credentials = self._http.credentials
+        if credentials.token != self._first_token:  # renewed during the run: keep it
+            google_auth.save_credentials(self._token_path, credentials)
+
+
+class _Backoff:
+    """Exponential waits with jitter, bounded by a total time budget."""
+
+    def __init__(self, budget: float) -> None:
+        self._deadline = time.monotonic() + budget
+        self._delay = FIRST_DELAY
+
+    def wait(self, give_up: Callable[[], Exception]) -> None:
+        pause = self._delay * random.uniform(0.5, 1.0)
+        if time.monotonic() + pause > self._deadline:
+            raise give_up()
+        time.sleep(pause)
+        self._delay *= 2
+
+
+def _checked(method: str, existing: ExistingReminder, body: dict | None) -> _Write:
+    """A patch or delete guarded by the etag we read; without one, the event is re-read first."""
+    if existing.etag is None:
+        return _Write("get", existing.item_id, body, then=method)
+    return _Write(method, existing.item_id, body, existing.etag)
+
+
+def _as_wanted(event: dict[str, Any], body: dict[str, Any] | None) -> bool:
+    """The event already holds what a patch would write (same inputs, same start)."""
+    if body is None:
+        return False
+    wanted = body["extendedProperties"]["private"][PROP_INPUTS]
+    have = event["extendedProperties"]["private"].get(PROP_INPUTS)
+    try:
+        return have == wanted and _when(event["start"]) == _when(body["start"])
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _chunks(writes: list[_Write], size: int) -> Iterator[list[_Write]]:
+    for start in range(0, len(writes), size):
+        yield writes[start : start + size]
+
+
+def _retryable(error: Any) -> bool:
+    status = error.resp.status
+    return status == 429 or status >= 500 or (status == 403 and _reason(error) in RATE_LIMITED)
+
+
+def _reason(error: Any) -> str:
+    try:
+        body = json.loads(error.content)
+        details = body["error"].get("errors") or [{}]
+        return details[0].get("reason") or body["error"].get("status") or ""
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
+def _describe(error: Any) -> str:
+    reason = _reason(error)
+    return f"HTTP {error.resp.status}" + (f" {reason}" if reason else "")
+
+
+def _marker(event: dict[str, Any]) -> bool:
+    return PROP_SOURCE in event.get("extendedProperties", {}).get("private", {})
+
+
+def _decode(item_id: str, item: RawItem) -> dict[str, Any]:
+    try:
+        event = json.loads(item.text)
+    except ValueError:
+        raise EventError(item_id, "not a Google event") from None
+    if not isinstance(event, dict):
+        raise EventError(item_id, "not a Google event")
+    return event
+
+
+def _when(part: dict[str, str]) -> datetime | date:
+    """A Google start / end / originalStartTime: an aware datetime in its zone, or a date."""
+    if "dateTime" not in part:
+        return date.fromisoformat(part["date"])
+    moment = datetime.fromisoformat(part["dateTime"])
+    if moment.tzinfo is None:
+        raise ValueError("a time without offset")
+    try:
+        return moment.astimezone(ZoneInfo(part["timeZone"])) if "timeZone" in part else moment
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment
+
+
+def _overlaps(start: datetime | date, end: datetime | date, window: Window) -> bool:
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return start < window.end and end > window.start
+    return start <= window.end.date() and end > window.start.date()
+
+
+def _person(entry: dict[str, Any]) -> Person:
+    return Person(
+        email=entry.get("email"),
+        name=entry.get("displayName"),
+        is_self=bool(entry.get("self")),
+        partstat=PARTSTAT.get(entry.get("responseStatus", "")),
+    )
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for keyword matching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,183 @@
+"""Google sign-in: the OAuth installed-app flow, and the token file it leaves behind."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from relance_cal.errors import AuthError, ConfigError, UnreachableError
+
+if TYPE_CHECKING:
+    from google.oauth2.credentials import Credentials
+
+SCOPE_EVENTS = "https://www.googleapis.com/auth/calendar.events.owned"
+SCOPE_APP_CALENDARS = "https://www.googleapis.com/auth/calendar.app.created"
+CLIENT_FILE = "credentials.json"
+TOKEN_FILE = "google-token.json"
+CONSENT_TIMEOUT = 600  # seconds the loopback server waits for the browser
+
+_RUN_AUTH_AGAIN = (
+    "run `relance-cal auth google` again. (An OAuth app left in 'Testing' publishing status "
+    "gets sign-ins that expire after 7 days: set it to 'In production' in the Google Cloud "
+    "console to stop this.)"
+)
+_PROMPT = "Open this address in a browser to let relance-cal reach your calendar:\n\n    {url}\n"
+_SUCCESS = "relance-cal may now reach your calendar. You can close this window."
+
+
+def scopes(create_calendar: bool) -> list[str]:
+    """The least privilege: events of the calendars you own, plus calendars the tool creates."""
+    return [SCOPE_EVENTS, SCOPE_APP_CALENDARS] if create_calendar else [SCOPE_EVENTS]
+
+
+def token_uri(endpoint: str | None) -> str | None:
+    """Where token requests go when `endpoint` replaces Google (None: Google's own)."""
+    return f"{endpoint.rstrip('/')}/token" if endpoint else None
+
+
+def authorize(
+    client_file: Path,
+    token_path: Path,
+    scopes: Sequence[str],
+    *,
+    open_browser: bool,
+    port: int,
+    endpoint: str | None,
+) -> None:
+    """Run the consent flow on a loopback redirect (`port`, 0: any) and store the token."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+    from google_auth_oauthlib.flow import WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    config = _client_config(client_file)
+    if endpoint:
+        config["installed"]["token_uri"] = token_uri(endpoint)
+    flow = InstalledAppFlow.from_client_config(config, list(scopes))
+    try:
+        credentials = flow.run_local_server(
+            host="localhost",
+            port=port,
+            open_browser=open_browser,
+            authorization_prompt_message=_PROMPT,
+            success_message=_SUCCESS,
+            timeout_seconds=CONSENT_TIMEOUT,
+            access_type="offline",
+            prompt="consent",
+        )
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on localhost port {port} for the sign-in ({e.strerror}); "
+            "choose another with --port"
+        ) from None
+    except WSGITimeoutError:
+        raise AuthError(
+            f"no answer from the browser within {CONSENT_TIMEOUT // 60} minutes; "
+            "run `relance-cal auth google` again"
+        ) from None
+    except (OAuth2Error, Warning) as e:
+        # Warning: oauthlib's "Scope has changed", when the user unticked a permission.
+        reason = getattr(e, "description", None) or getattr(e, "error", None) or "refused"
+        raise AuthError(
+            f"Google did not grant access ({reason}); run `relance-cal auth google` again "
+            "and allow access to your calendar events"
+        ) from None
+    _check_scopes(credentials.granted_scopes or credentials.scopes or [], scopes)
+    save_credentials(token_path, credentials)
+
+
+def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | None) -> Credentials:
+    """The stored sign-in, refreshed when expired; AuthError (exit 3) when missing or refused."""
+    from google.auth.exceptions import RefreshError, TransportError
+    from google.auth.transport.requests import Request
+    from google.oauth2.credentials import Credentials
+
+    try:
+        info = json.loads(token_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuthError(
+            f"no Google sign-in at {token_path}; run `relance-cal auth google`"
+        ) from None
+    except (OSError, ValueError):
+        raise AuthError(f"{token_path}: unreadable Google sign-in; {_RUN_AUTH_AGAIN}") from None
+    granted = info.get("scopes") or []
+    _check_scopes(granted.split() if isinstance(granted, str) else granted, scopes)
+    try:
+        credentials = Credentials.from_authorized_user_info(info)
+    except (ValueError, KeyError):
+        raise AuthError(f"{token_path}: incomplete Google sign-in; {_RUN_AUTH_AGAIN}") from None
+    if endpoint:  # from_authorized_user_info points refreshes at Google; the copy loses expiry
+        expiry = credentials.expiry
+        credentials = credentials.with_token_uri(token_uri(endpoint))
+        credentials.expiry = expiry
+    if not credentials.valid:
+        try:
+            credentials.refresh(Request())
+        except RefreshError:
+            raise refused() from None
+        except TransportError as e:
+            raise UnreachableError(f"cannot reach Google to renew the sign-in: {_why(e)}") from None
+        save_credentials(token_path, credentials)
+    return credentials
+
+
+def save_credentials(token_path: Path, credentials: Credentials) -> None:
+    """Write the token atomically, readable by the user only (file 0600, folder 0700)."""
+    token_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=token_path.parent, prefix=".google-token.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(credentials.to_json())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, token_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def refused() -> AuthError:
+    """The error for a sign-in Google no longer accepts (RefreshError, invalid_grant)."""
+    return AuthError(f"Google refused the saved sign-in; {_RUN_AUTH_AGAIN}")
+
+
+def _client_config(client_file: Path) -> dict:
+    fix = (
+        "download the OAuth client (type 'Desktop app') from the Google Cloud console; "
+        "credentials.example.json shows its shape"
+    )
+    try:
+        config = json.loads(client_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{client_file}: no OAuth client file; {fix}") from None
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{client_file}: unreadable OAuth client file ({e}); {fix}") from None
+    installed = config.get("installed") if isinstance(config, dict) else None
+    missing = [
+        key
+        for key in ("client_id", "client_secret", "auth_uri", "token_uri")
+        if not isinstance(installed, dict) or not installed.get(key)
+    ]
+    if missing:
+        raise ConfigError(
+            f"{client_file}: not a desktop-app OAuth client (missing installed.{missing[0]}); {fix}"
+        )
+    return config
+
+
+def _check_scopes(granted: Sequence[str], needed: Sequence[str]) -> None:
+    lacking = sorted(set(needed) - set(granted))
+    if lacking:
+        raise AuthError(
+            f"the Google sign-in lacks the permission {lacking[0].rsplit('/', 1)[-1]}; "
+            "run `relance-cal auth google` again"
+        )
+
+
+def _why(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -1,0 +1,206 @@
+"""Interview + follow-up -> the reminder event to write: identity, title, description, alarms."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime, time, timedelta
+
+from relance_cal.backends.base import Reminder
+from relance_cal.config import Config
+from relance_cal.drafts import KINDS, Draft, Templates, date_in_words, render
+from relance_cal.interviews import Interview
+from relance_cal.policy import FollowUp
+
+DURATION = timedelta(minutes=15)
+
+_TEXT = {
+    "fr": {
+        "followup": "Relancer",
+        "thanks": "Remercier",
+        "recruiter": "le recruteur",
+        "reply": "Répondre à {who}",
+        "reply_anonymous": "Répondre au recruteur",
+        "ask": "Entretien {company} : demander le délai de réponse",
+        "ask_anonymous": "Entretien : demander le délai de réponse",
+        "when": "Relancer le {day} à {time}, et au plus tard le {deadline}.",
+        "announced": "Réponse annoncée pour le {day} : relance le premier jour ouvré suivant.",
+        "announced_undated": "Réponse annoncée : relance le premier jour ouvré après ce délai.",
+        "urgent_48h": "Poste à pourvoir immédiatement : 48 h après l'entretien du {day}.",
+        "business_days_3": "Délai habituel : 3 jours ouvrés après l'entretien du {day}.",
+        "business_days_4": "Grand groupe : 4 jours ouvrés après l'entretien du {day}.",
+        "beyond_max_days": "Le délai annoncé dépasse les {max_days} jours conseillés : la date "
+        "limite est le jour même de la relance.",
+        "why_reply": "Réponse négative après l'entretien du {day} : répondre quand même, pour "
+        "remercier et rester en bons termes.",
+        "why_thanks": "Un mot de remerciement après l'entretien du {day}, tant que l'échange "
+        "est récent.",
+        "why_ask": "Entretien le {day} à {time}.",
+        "why_ask_all_day": "Entretien le {day}.",
+        "message": "Message à envoyer",
+        "to": "À : {to}",
+        "subject": "Objet : {subject}",
+        "mailto": "Ouvrir ce message dans votre messagerie :",
+        "note": "Une seule relance : sans réponse après ce message, n'insistez pas.",
+    },
+    "en": {
+        "followup": "Follow up with",
+        "thanks": "Thank",
+        "recruiter": "the recruiter",
+        "reply": "Reply to {who}",
+        "reply_anonymous": "Reply to the recruiter",
+        "ask": "{company} interview: ask when they will answer",
+        "ask_anonymous": "Interview: ask when they will answer",
+        "when": "Follow up on {day} at {time}, and at the latest on {deadline}.",
+        "announced": "Answer announced by {day}: follow up on the next business day.",
+        "announced_undated": "Answer announced: follow up on the business day after that delay.",
+        "urgent_48h": "Position to fill immediately: 48 hours after the interview of {day}.",
+        "business_days_3": "Usual delay: 3 business days after the interview of {day}.",
+        "business_days_4": "Large group: 4 business days after the interview of {day}.",
+        "beyond_max_days": "The announced delay goes beyond the advised {max_days} days: the "
+        "deadline is the follow-up day itself.",
+        "why_reply": "Negative answer after the interview of {day}: reply anyway, to thank them "
+        "and stay on good terms.",
+        "why_thanks": "A thank-you note after the interview of {day}, while it is fresh.",
+        "why_ask": "Interview on {day} at {time}.",
+        "why_ask_all_day": "Interview on {day}.",
+        "message": "Message to send",
+        "to": "To: {to}",
+        "subject": "Subject: {subject}",
+        "mailto": "Open this message in your mail app:",
+        "note": "One follow-up only: if no answer comes after this message, do not insist.",
+    },
+}
+
+
+def reminder_uid(source_key: str, kind: str) -> str:
+    """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
+    return _digest(source_key, kind).hex()[:32] + "@relance-cal"
+
+
+def google_event_id(source_key: str, kind: str) -> str:
+    """The same identity as a Google event id (base32hex, lower case, 52 characters)."""
+    encoded = base64.b32hexencode(_digest(source_key, kind)).decode("ascii")
+    return encoded.rstrip("=").lower()
+
+
+def build(
+    kind: str,
+    interview: Interview,
+    followup: FollowUp | None,
+    config: Config,
+    start: datetime,
+    templates: Templates,
+) -> Reminder:
+    """The reminder of `kind` at `start`; an `ask` reminder ignores `start`: it ends as the
+    interview starts. `followup` is required for a `followup` reminder."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown reminder kind {kind!r}")
+    if kind == "followup" and followup is None:
+        raise ValueError("a follow-up reminder needs the follow-up moment")
+    language = config.language
+    draft = render(
+        kind, interview, followup, language=language, name=config.name, templates=templates
+    )
+    title = _title(kind, interview, language)
+    description = _description(kind, interview, followup, config, draft)
+    inputs: list[object] = [kind, title, description]
+    if kind == "ask":
+        start, alarms = interview.start - DURATION, (0,)
+        inputs.append(start.isoformat())  # set by the interview, not by the caller
+    else:
+        alarms = config.alarm_minutes
+    inputs.append(list(alarms))
+    if followup is not None:
+        inputs += [followup.at.isoformat(), followup.deadline.isoformat(), followup.rule]
+    return Reminder(
+        uid=reminder_uid(interview.key, kind),
+        source_key=interview.key,
+        kind=kind,
+        inputs=hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16],
+        title=title,
+        start=start,
+        end=start + DURATION,
+        description=description,
+        alarm_minutes=tuple(alarms),
+    )
+
+
+def _digest(source_key: str, kind: str) -> bytes:
+    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
+
+
+def _title(kind: str, interview: Interview, language: str) -> str:
+    text = _TEXT[language]
+    company, position = interview.company, interview.position
+    if kind == "ask":
+        return text["ask"].format(company=company) if company else text["ask_anonymous"]
+    if kind == "reply":
+        who = company or interview.recruiter_name or interview.recruiter_email
+        return text["reply"].format(who=who) if who else text["reply_anonymous"]
+    who = interview.recruiter_name or interview.recruiter_email
+    if not who and company:
+        who, company = company, None  # the company is who to write to: named once
+    title = f"{text[kind]} {who or text['recruiter']}"
+    if position:
+        title += f" — {position}"
+    if company:
+        title += f" ({company})"
+    elif not who and not position and interview.title.strip():
+        title += f" ({interview.title.strip()})"
+    return title
+
+
+def _description(
+    kind: str, interview: Interview, followup: FollowUp | None, config: Config, draft: Draft
+) -> str:
+    language = config.language
+    text = _TEXT[language]
+    day = date_in_words(interview.start.date(), language)
+    if kind == "ask":
+        why = text["why_ask_all_day" if interview.all_day else "why_ask"].format(
+            day=day, time=_time_in_words(interview.start.time(), language)
+        )
+        return f"{why}\n\n{draft.body}"
+    if kind == "followup":
+        assert followup is not None  # checked by build
+        why = _why_followup(followup, day, config)
+    else:
+        why = text[f"why_{kind}"].format(day=day)
+    message = [text["message"]]
+    if draft.to:
+        message.append(text["to"].format(to=draft.to))
+    message += [text["subject"].format(subject=draft.subject), "", draft.body]
+    parts = [why, "\n".join(message), f"{text['mailto']}\n{draft.mailto()}"]
+    if kind == "followup":
+        parts.append(text["note"])
+    return "\n\n".join(parts)
+
+
+def _why_followup(followup: FollowUp, interview_day: str, config: Config) -> str:
+    language = config.language
+    text = _TEXT[language]
+    lines = [
+        text["when"].format(
+            day=date_in_words(followup.at.date(), language),
+            time=_time_in_words(followup.at.time(), language),
+            deadline=date_in_words(followup.deadline, language),
+        )
+    ]
+    if followup.rule != "announced":
+        lines.append(text[followup.rule].format(day=interview_day))
+    elif followup.announced_on:
+        lines.append(text["announced"].format(day=date_in_words(followup.announced_on, language)))
+    else:
+        lines.append(text["announced_undated"])
+    if followup.beyond_max_days:
+        lines.append(text["beyond_max_days"].format(max_days=config.policy.max_days))
+    return "\n".join(lines)
+
+
+def _time_in_words(moment: time, language: str) -> str:
+    """`9 h 30`, `14 h` / `9:30`, `14:00`."""
+    if language == "en":
+        return f"{moment.hour}:{moment.minute:02d}"
+    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
