@@ -179,16 +179,26 @@ def test_cancelled_and_declined() -> None:
 @pytest.mark.parametrize(
     ("name", "event", "reason"),
     [
-        ("unknown_tzid.ics", '"Entretien Vandelay" (UID unknown-tz-1@example.net)', "unknown time zone"),
+        (
+            "unknown_tzid.ics",
+            '"Entretien Vandelay" (UID unknown-tz-1@example.net)',
+            "unknown time zone",
+        ),
         ("malformed_dtstart.ics", '"Entretien Oscorp" (UID malformed-1@example.net)', "DTSTART"),
         ("missing_uid.ics", '"Entretien Cyberdyne"', "no UID"),
     ],
-)  # fmt: skip
+)
 def test_bad_events_raise_event_error_naming_them(name: str, event: str, reason: str) -> None:
     with pytest.raises(EventError) as error:
         parse(name)
     assert error.value.event == event
     assert reason in error.value.reason
+
+
+def test_runaway_recurrence_is_an_event_error() -> None:
+    raw = read("recurring.ics").replace("RRULE:FREQ=WEEKLY;COUNT=4", "RRULE:FREQ=MINUTELY")
+    with pytest.raises(EventError, match="repeats more than"):
+        parse_item(raw, YEAR_2026)
 
 
 @pytest.mark.parametrize("raw", ["not an ics", "", "BEGIN:VCALENDAR\r\nUID:x\r\n", "END:VEVENT"])
@@ -201,6 +211,7 @@ TEMPLATE = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:fuzz-1\r\n"
     "SUMMARY:Entretien\r\nDTSTART{start}\r\n{extra}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
+TIME_PROPERTIES = ["DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID"]
 line_text = st.text(
     st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("0123456789TZ;=:,-/P"),
     max_size=30,
@@ -212,10 +223,10 @@ line_text = st.text(
     start=st.sampled_from([":20260302T140000", ";TZID=", ";VALUE=DATE:", ":"]).flatmap(
         lambda prefix: line_text.map(lambda tail: prefix + tail)
     ),
-    extra=st.sampled_from(["DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID"]).flatmap(
+    extra=st.sampled_from(TIME_PROPERTIES).flatmap(
         lambda name: line_text.map(lambda value: f"{name}:{value}")
     ),
-)  # fmt: skip
+)
 def test_garbled_times_never_escape_as_library_errors(start: str, extra: str) -> None:
     raw = TEMPLATE.format(start=start, extra=extra)
     try:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+
+from calendar_files import calendar, reminders_in, write_config
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -47,30 +48,6 @@ DESCRIPTION:Recruiter: Sam Lee <sam@globex.io>\\nUrgency: asap\\nPosition: Da
  ta engineer
 END:VEVENT
 """
-HEADER = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Example//Test//EN\n"
-
-
-def calendar(*events: str) -> str:
-    return (HEADER + "".join(events) + "END:VCALENDAR\n").replace("\n", "\r\n")
-
-
-def write_config(home: Path, calendar_file: Path, extra: str = "") -> Path:
-    path = home / "config.toml"
-    path.write_text(
-        textwrap.dedent(
-            f"""\
-            me = "camille@example.org"
-            name = "Camille Martin"
-            language = "fr"
-            [source]
-            backend = "ics"
-            path = "{calendar_file}"
-            """
-        )
-        + extra,
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture
@@ -83,15 +60,6 @@ def setup(home: Path, relance):
         return relance("--config", str(config), "--now", now, *args)
 
     return cal, run
-
-
-def reminders_in(path: Path) -> dict[str, icalendar.Event]:
-    cal = icalendar.Calendar.from_ical(path.read_bytes())
-    return {
-        str(e["X-RELANCE-CAL-SOURCE"]) + "/" + str(e["X-RELANCE-CAL-KIND"]): e
-        for e in cal.walk("VEVENT")
-        if "X-RELANCE-CAL-SOURCE" in e
-    }
 
 
 def test_first_sync_writes_a_followup_at_the_policy_moment(setup):

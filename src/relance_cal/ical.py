@@ -35,6 +35,7 @@ _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, Ov
 # recurring_ical_events compares floating and all-day times loosely: ask for a wider span,
 # then keep what overlaps the window exactly.
 _EXPANSION_MARGIN = timedelta(days=2)
+_MAX_OCCURRENCES = 200  # more is no interview series
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -173,9 +174,16 @@ def _expand(
     series = icalendar.Calendar()
     for component in components:
         series.add_component(component)
-    query = recurring_ical_events.of(series)
-    found = query.between(window.start - _EXPANSION_MARGIN, window.end + _EXPANSION_MARGIN)
     label = _label(uid, _text(master, "SUMMARY"))
+    limit = window.end + _EXPANSION_MARGIN
+    found = []
+    # Lazily, in start order: a runaway rule (FREQ=MINUTELY) must not hang the run.
+    for occurrence in recurring_ical_events.of(series).after(window.start - _EXPANSION_MARGIN):
+        if _instant(occurrence["DTSTART"].dt, window.start.tzinfo) >= limit:
+            break
+        if len(found) == _MAX_OCCURRENCES:
+            raise EventError(label, f"repeats more than {_MAX_OCCURRENCES} times in the period")
+        found.append(occurrence)
     master_start = master["DTSTART"].dt
     return [
         _source_event(occurrence, _key(uid, occurrence, master_start), uid, calendar, label)

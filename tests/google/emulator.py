@@ -375,10 +375,12 @@ class CalendarEmulator:
             self.client_secret
         ):
             return _json_response(
-                401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
+                401,
+                {"error": "invalid_client", "error_description": "The OAuth client was not found."},
             )
         invalid_grant = _json_response(
-            400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+            400,
+            {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
         )
         with self.lock:
             if form.get("grant_type") == "authorization_code":
@@ -395,7 +397,10 @@ class CalendarEmulator:
                     if digest.decode() != challenge:
                         return _json_response(
                             400,
-                            {"error": "invalid_grant", "error_description": "Invalid code verifier."},
+                            {
+                                "error": "invalid_grant",
+                                "error_description": "Invalid code verifier.",
+                            },
                         )
                 return _json_response(200, self.issue_token(grant[0]))
             if form.get("grant_type") == "refresh_token":
@@ -562,7 +567,9 @@ class CalendarEmulator:
             raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
         overrides = event.get("reminders", {}).get("overrides", [])
         if len(overrides) > 5:
-            raise _bad("Cannot specify more than 5 override reminders.", "cannotUseMoreThanFiveOverrides")
+            raise _bad(
+                "Cannot specify more than 5 override reminders.", "cannotUseMoreThanFiveOverrides"
+            )
         if overrides and event.get("reminders", {}).get("useDefault"):
             raise _bad(
                 "Cannot specify both default reminders and overrides at the same time.",
@@ -593,7 +600,9 @@ class CalendarEmulator:
                 if name in one:
                     raise _bad(f"The parameter {name} cannot be used with syncToken.")
         if one.get("orderBy") == "startTime" and one.get("singleEvents") != "true":
-            raise _bad("The requested ordering is not available for the particular query.", "badRequest")
+            raise _bad(
+                "The requested ordering is not available for the particular query.", "badRequest"
+            )
         try:
             page_size = min(int(one.get("maxResults", 250)), MAX_PAGE)
         except ValueError:
@@ -617,7 +626,9 @@ class CalendarEmulator:
                 since = -1
             if since < self.sync_floor or token_calendar != calendar_id:
                 raise ApiError(
-                    410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
+                    410,
+                    "fullSyncRequired",
+                    "Sync token is no longer valid, a full sync is required.",
                 )
         matching = self._matching(calendar_id, one, since)
         page = matching[offset : offset + page_size]
@@ -661,7 +672,9 @@ class CalendarEmulator:
         if "privateExtendedProperty" in one:
             key, _, value = one["privateExtendedProperty"].partition("=")
             events = [
-                e for e in events if e.get("extendedProperties", {}).get("private", {}).get(key) == value
+                e
+                for e in events
+                if e.get("extendedProperties", {}).get("private", {}).get(key) == value
             ]
         return events
 

@@ -29,7 +29,9 @@ def timed(day: int, hour: int, minutes: int = 60) -> dict:
     }
 
 
-def interview(emulator: CalendarEmulator, summary: str = "Entretien - Acme - Dev", **fields) -> dict:
+def interview(
+    emulator: CalendarEmulator, summary: str = "Entretien - Acme - Dev", **fields
+) -> dict:
     return emulator.add_event(summary=summary, **{**timed(2, 14), **fields})
 
 
@@ -208,7 +210,9 @@ def test_instances_of_a_recurring_event_and_all_day_events(emulator, open_google
             **timed(week, 14),
         )  # fmt: skip
     emulator.add_event(
-        summary="Entretien toute la journée", start={"date": "2026-03-04"}, end={"date": "2026-03-05"}
+        summary="Entretien toute la journée",
+        start={"date": "2026-03-04"},
+        end={"date": "2026-03-05"},
     )
     backend = open_google()
     changes = backend.changes(None, WINDOW)
@@ -526,7 +530,9 @@ def test_an_expired_access_token_is_refreshed_at_the_endpoint(emulator, open_goo
     assert token_path.stat().st_mode & 0o777 == 0o600
 
 
-def test_an_access_token_refused_during_a_run_is_renewed_and_kept(emulator, open_google, token_path):
+def test_an_access_token_refused_during_a_run_is_renewed_and_kept(
+    emulator, open_google, token_path
+):
     before = json.loads(token_path.read_text())["token"]
     emulator.expire_access_tokens()  # still valid by its expiry: the server answers 401
     backend = open_google()

@@ -213,6 +213,7 @@ class CalDAVBackend(Backend):
         """Run one exchange with the server; library failures become UserErrors."""
         from caldav.lib import error
         from caldav.lib.http_sync import requests
+        from lxml.etree import XMLSyntaxError
 
         network = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
         for attempt in (1, 2):
@@ -237,8 +238,12 @@ class CalDAVBackend(Backend):
                     time.sleep(RETRY_DELAY)
                     continue
                 raise UnreachableError(f"cannot reach {self._server}: {_reason(e)}") from None
-            except error.DAVError as e:
-                raise UnreachableError(f"{self._server}: unexpected answer: {e.reason}") from None
+            except (error.DAVError, XMLSyntaxError) as e:
+                # Only discovery goes through caldav's own objects: a wrong `url`, most likely.
+                raise ConfigError(
+                    f"[{self.role}] url: {self.cfg.url} does not answer like a CalDAV server "
+                    f"({getattr(e, 'reason', None) or e}); check the address"
+                ) from None
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _refused(self, status: int | None) -> AuthError:
@@ -299,7 +304,8 @@ class CalDAVBackend(Backend):
         if not is_calendar:
             key = "calendar" if self.cfg.calendar else "url"
             raise ConfigError(
-                f"[{self.role}] {key}: {url} is not a calendar; {self._calendar_list()}"
+                f"[{self.role}] {key}: {url} is not a calendar; set [{self.role}] calendar to "
+                f"the name of one ({self._calendar_list()})"
             )
         return url.rstrip("/") + "/"
 
@@ -433,6 +439,7 @@ class CalDAVBackend(Backend):
             if response.status != 207:
                 # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
                 raise _TokenRejected
+            asked = token
             entries, token, truncated = _multistatus(response)
             for entry in entries:
                 if entry.href.endswith("/"):
@@ -443,7 +450,7 @@ class CalDAVBackend(Backend):
                 else:
                     changed[entry.href] = None
                     removed.discard(entry.href)
-            if not truncated or not token:
+            if not truncated or not token or token == asked:
                 break
         new = _Token(known.url, sync=token or known.sync).dump()
         if not changed and not removed:
@@ -606,10 +613,10 @@ def _digest(entries: list[_Entry]) -> str:
 
 def _reason(e: BaseException) -> str:
     """The innermost cause of a network error, without the library's wrapping."""
-    while e.__cause__ is not None or e.__context__ is not None:
-        e = e.__cause__ or e.__context__  # type: ignore[assignment]
-    text = str(e).rsplit(": ", 1)[-1].strip(" ')(") or type(e).__name__
-    return text[:200]
+    while (inner := e.__cause__ or e.__context__) is not None:
+        e = inner
+    text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    return re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)[:200] or type(e).__name__
 
 
 def _uid_conflict(response: DAVResponse) -> str:
