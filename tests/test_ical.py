@@ -28,7 +28,6 @@ from relance_cal.ical import (
     parse_item,
     reminder_calendar,
     reminder_vevent,
-    vevent_text,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -316,8 +315,8 @@ def test_several_reminders_share_one_vtimezone() -> None:
     assert len(calendar.walk("VTIMEZONE")) == 1
 
 
-def test_vevent_text_is_folded_with_crlf() -> None:
-    text = vevent_text(reminder_vevent(reminder(description="x" * 300), STAMP))
+def test_reminder_text_is_folded_with_crlf() -> None:
+    text = reminder_vevent(reminder(description="x" * 300), STAMP).to_ical().decode()
     lines = text.split("\r\n")
     assert text.startswith("BEGIN:VEVENT\r\n") and text.endswith("END:VEVENT\r\n")
     assert "\n" not in "".join(lines)
@@ -340,14 +339,14 @@ def test_existing_reminder_ignores_events_without_marker() -> None:
 def test_existing_reminder_reads_a_cancelled_marker_event() -> None:
     event = reminder_vevent(reminder(), STAMP)
     event.add("STATUS", "CANCELLED")
-    found = existing_reminder(icalendar.Event.from_ical(vevent_text(event)), item_id="x")
+    found = existing_reminder(icalendar.Event.from_ical(event.to_ical().decode()), item_id="x")
     assert found is not None and found.cancelled
 
 
 def test_existing_reminder_without_a_zoned_start_is_an_event_error() -> None:
     event = reminder_vevent(reminder(start=datetime(2026, 3, 5, 9, 30)), STAMP)
     with pytest.raises(EventError):
-        existing_reminder(icalendar.Event.from_ical(vevent_text(event)), item_id="x")
+        existing_reminder(icalendar.Event.from_ical(event.to_ical().decode()), item_id="x")
 
 
 text_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)

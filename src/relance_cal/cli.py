@@ -7,9 +7,9 @@ import json
 import sys
 import traceback
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,7 +166,11 @@ def sync(session: Session, dry_run: bool) -> int:
     return _report_problems(plan)
 
 
-_VERBS = {"create": ("create", "created"), "update": ("move", "updated"), "delete": ("remove", "removed")}
+_VERBS = {
+    "create": ("create", "created"),
+    "update": ("move", "updated"),
+    "delete": ("remove", "removed"),
+}
 
 
 def _describe(change: Any, config: Config, *, past: bool = False) -> str:
@@ -230,7 +234,9 @@ def _status_table(rows: list[Row], config: Config) -> str:
         a = row.assessment
         i, f = a.interview, a.followup
         deadline = f.deadline.isoformat() + (" (beyond 10 d)" if f.beyond_max_days else "")
-        reminder = row.reminder_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.reminder_at else "-"
+        reminder = (
+            row.reminder_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.reminder_at else "-"
+        )
         lines.append(
             (
                 i.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -245,7 +251,9 @@ def _status_table(rows: list[Row], config: Config) -> str:
         lines.extend(("", f"  ! {w}", "", "", "", "", "") for w in a.warnings)
     widths = [max(_width(line[c]) for line in lines if len(line[c]) < 60) for c in range(7)]
     return "\n".join(
-        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
+        "  ".join(
+            cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)
+        ).rstrip()
         for line in lines
     )
 
@@ -299,13 +307,18 @@ def _find_interview(rows: list[Row], wanted: str) -> Row:
         return found[0]
     if not found:
         raise ConfigError(f"no interview matches {wanted!r}; `relance-cal status` lists them")
-    names = "; ".join(f"{r.assessment.interview.key} ({r.assessment.interview.title})" for r in found)
+    names = "; ".join(
+        f"{r.assessment.interview.key} ({r.assessment.interview.title})" for r in found
+    )
     raise ConfigError(f"{wanted!r} matches several interviews, give its uid: {names}")
 
 
 @cli.command()
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
 )
 @pass_session
 def export(session: Session, output: Path | None) -> int:
@@ -367,6 +380,41 @@ def init(session: Session, example_dir: Path | None) -> int:
 @cli.group()
 def auth() -> None:
     """Sign in to a calendar service."""
+
+
+@auth.command("google")
+@click.option(
+    "--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8085,
+    show_default=True,
+    help="Local port Google sends the browser back to (forward it over SSH on a server).",
+)
+@pass_session
+def auth_google(session: Session, no_browser: bool, port: int) -> int:
+    """Sign in to Google Calendar; the token is kept in the config directory."""
+    from relance_cal import google_auth
+    from relance_cal.backends import google_credentials_path, google_token_path
+
+    config = session.config
+    cfg = next((c for c in (config.source, config.reminders) if c.backend == "google"), None)
+    if cfg is None:
+        raise ConfigError(f'{config.path}: no calendar has backend = "google"')
+    create = config.reminders.backend == "google" and config.reminders.create
+    token_path = google_token_path(cfg)
+    google_auth.authorize(
+        google_credentials_path(cfg),
+        token_path,
+        google_auth.scopes(create),
+        open_browser=not no_browser,
+        port=port,
+        endpoint=cfg.endpoint,
+    )
+    click.echo(f"Signed in to Google Calendar; the token is in {token_path}")
+    return EXIT_OK
 
 
 def main() -> None:

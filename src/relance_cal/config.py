@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import time
@@ -236,8 +237,12 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         reminders = CalendarConfig(**{**_fields_of(source), "create": create})
 
     detection = Detection(
-        keywords=r.str_list(source_raw.get("keywords", list(Detection.keywords)), "source.keywords"),
-        exclude_keywords=r.str_list(source_raw.get("exclude_keywords", []), "source.exclude_keywords"),
+        keywords=r.str_list(
+            source_raw.get("keywords", list(Detection.keywords)), "source.keywords"
+        ),
+        exclude_keywords=r.str_list(
+            source_raw.get("exclude_keywords", []), "source.exclude_keywords"
+        ),
         interviews_only=source_raw.get("interviews_only", False),
         me=raw.get("me"),
     )
@@ -279,7 +284,10 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         raise r.fail(f"{prefix}password_command", "give password_env or password_command, not both")
     command = t.get("password_command")
     if isinstance(command, str):
-        command = command.split()
+        try:
+            command = shlex.split(command)
+        except ValueError as e:
+            raise r.fail(f"{prefix}password_command", f"cannot split the command: {e}") from None
     if command is not None:
         command = r.str_list(command, f"{prefix}password_command")
         if not command:
@@ -329,7 +337,9 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
         raise r.fail("policy.country", f"unknown country code {country!r}")
     if subdivision is not None and subdivision not in supported[country]:
         known = ", ".join(supported[country]) or "none"
-        raise r.fail("policy.subdivision", f"unknown for {country}: {subdivision!r} (known: {known})")
+        raise r.fail(
+            "policy.subdivision", f"unknown for {country}: {subdivision!r} (known: {known})"
+        )
     try:
         zone = ZoneInfo(t.get("timezone", "Europe/Paris"))
     except (ZoneInfoNotFoundError, ValueError):

@@ -145,7 +145,9 @@ def plan(
     kinds_of.update({uid: (e.source_key, e.kind) for uid, e in existing.items()})
     ever_followup = {key for key, kind in kinds_of.values() if kind == "followup"}
     dismissed_keys = {
-        kinds_of[uid][0] for uid in dismissed_uids if uid in kinds_of and kinds_of[uid][1] in ("followup", "reply")
+        kinds_of[uid][0]
+        for uid in dismissed_uids
+        if uid in kinds_of and kinds_of[uid][1] in ("followup", "reply")
     }
     settings = config.policy
     assessments = policy.assess(
@@ -251,9 +253,19 @@ def apply(
     for uid in plan_.dismissed:
         state.set_fate(backend.identity, uid, "dismissed")
     for change in plan_.changes:
-        if _apply_one(change, backend, state):
-            on_done(change)
+        try:
+            if _apply_one(change, backend, state):
+                on_done(change)
+        except (EventError, WriteConflict) as e:
+            # One reminder that cannot be written must not cost the others.
+            label = f"{change.kind} reminder of {_source_of(change)}"
+            reason = e.reason if isinstance(e, EventError) else "changed by someone else twice"
+            plan_.problems.append(EventError(label, reason))
     backend.flush()
+
+
+def _source_of(change: Change) -> str:
+    return (change.reminder or change.existing).source_key  # type: ignore[union-attr]
 
 
 def _apply_one(change: Change, backend: Backend, state: State) -> bool:

@@ -50,8 +50,7 @@ def authorize(
     endpoint: str | None,
 ) -> None:
     """Run the consent flow on a loopback redirect (`port`, 0: any) and store the token."""
-    from google_auth_oauthlib.flow import InstalledAppFlow
-    from google_auth_oauthlib.flow import WSGITimeoutError
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
     config = _client_config(client_file)

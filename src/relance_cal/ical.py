@@ -32,8 +32,8 @@ _TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _SCHEDULE_PROPERTIES = (*_TIME_PROPERTIES, "DURATION", "RRULE")
 # icalendar and recurring_ical_events signal bad input with these (mostly ValueError).
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
-# recurring_ical_events compares floating and all-day times loosely: ask for a wider span,
-# then keep what overlaps the window exactly.
+# Floating and all-day times have no zone until we read them in the window's: expand over
+# a wider span, then keep exactly what overlaps the window.
 _EXPANSION_MARGIN = timedelta(days=2)
 _MAX_OCCURRENCES = 200  # more is no interview series
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -355,11 +355,6 @@ def reminder_calendar(reminders: Sequence[Reminder], stamp: datetime) -> icalend
         calendar.add_component(reminder_vevent(reminder, stamp))
     calendar.add_missing_timezones()
     return calendar
-
-
-def vevent_text(component: icalendar.Component) -> str:
-    """The iCalendar text of a component: CRLF line endings, long lines folded."""
-    return component.to_ical().decode("utf-8")
 
 
 def existing_reminder(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -86,9 +87,8 @@ _URGENCIES: dict[str, Urgency] = {
     "oui": "urgent", "yes": "urgent", "asap": "urgent",
     "non": "normal", "no": "normal", "normal": "normal", "normale": "normal",
 }  # fmt: skip
-_PENDING = "pending"
-_OUTCOMES: dict[str, Outcome | str] = {
-    "en attente": _PENDING, "attente": _PENDING, "pending": _PENDING,
+_OUTCOMES: dict[str, Outcome | None] = {  # None: still waiting
+    "en attente": None, "attente": None, "pending": None,
     "relance": "followed_up", "relancee": "followed_up", "followed up": "followed_up",
     "refus": "rejected", "refuse": "rejected", "refusee": "rejected", "rejected": "rejected",
     "offre": "offer", "accepte": "offer", "acceptee": "offer", "offer": "offer",
@@ -105,27 +105,33 @@ _NUMBERS = {
 _NUMBER = r"\d{1,4}|" + "|".join(sorted(_NUMBERS, key=len, reverse=True))
 _DELAY = re.compile(
     r"(?:(?:sous|dans|d'ici|en|within|in|under|after|apres)\s+)?"
-    rf"(?:(?P<low>{_NUMBER})\s*(?:a|-|to|ou|or)\s*)?(?P<amount>{_NUMBER})\s*"
+    rf"(?:(?:{_NUMBER})\s*(?:a|-|to|ou|or)\s*)?(?P<amount>{_NUMBER})\s*"
     r"(?P<unit>jours?|j|days?|semaines?|sem|weeks?|heures?|h|hours?"
     r"|business\s+days?|working\s+days?)"
     r"(?:\s+(?P<business>ouvres?|ouvrables?))?"
     r"(?:\s+(?:max|maximum|environ|about|approximately))?"
 )
+_ONE_WEEK, _TWO_WEEKS = Announced(amount=1, unit="weeks"), Announced(amount=2, unit="weeks")
 _IDIOMS = {  # French ways of saying a week or two
-    "huitaine": (1, "weeks"), "sous huitaine": (1, "weeks"), "huit jours": (1, "weeks"),
-    "sous huit jours": (1, "weeks"), "quinzaine": (2, "weeks"), "sous quinzaine": (2, "weeks"),
-    "quinze jours": (2, "weeks"), "sous quinze jours": (2, "weeks"),
+    "huitaine": _ONE_WEEK, "sous huitaine": _ONE_WEEK, "huit jours": _ONE_WEEK,
+    "sous huit jours": _ONE_WEEK, "quinzaine": _TWO_WEEKS, "sous quinzaine": _TWO_WEEKS,
+    "quinze jours": _TWO_WEEKS, "sous quinze jours": _TWO_WEEKS,
 }  # fmt: skip
 _DATE_PREFIX = re.compile(r"(?:(?:au plus tard|avant|by|on|before|le)\s+)*")
 _ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
-_DAY_FIRST = re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})(?:[/.\-](?P<y>\d{4}|\d{2}))?")
+_DAY_FIRST = re.compile(
+    r"(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?"
+)
 _MAX_AMOUNT = 365
 _PLAUSIBLE_YEARS = range(2000, 2200)
 
 _LINE = re.compile(r"^\s*(?:[-*•]\s*)?(?P<key>[^:=]{1,40}?)\s*[:=]\s*(?P<value>.*)$")
 _ITEM = re.compile(r"^\s*[-*•]\s+(?P<item>.*\S)\s*$")
 _EMAIL = re.compile(r"(?:mailto:)?(?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
-_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|ne-?pas-?repondre)", re.IGNORECASE)
+# Addresses that are no one to write to: robots, Google calendar resources.
+_NOT_A_PERSON = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|ne-?pas-?repondre)\b|[@.]calendar\.google\.com$", re.IGNORECASE
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Title parsing: separators between parts, words that introduce the company, and words
@@ -162,10 +168,11 @@ def _fold_with_origin(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
-def _word_pattern(keyword: str) -> re.Pattern[str]:
-    """A keyword as a whole word (or words), singular or plural (trailing s or x)."""
-    words = _fold(keyword).split()
-    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"[sx]?(?!\w)")
+@functools.cache
+def _word_pattern(phrase: str, plural: bool = True) -> re.Pattern[str]:
+    """A folded phrase as whole words; by default singular or plural (trailing s or x)."""
+    words = r"\s+".join(map(re.escape, _fold(phrase).split()))
+    return re.compile(r"(?<!\w)" + words + (r"[sx]?" if plural else "") + r"(?!\w)")
 
 
 def _one_line(text: str) -> str:
@@ -316,11 +323,11 @@ class _MetadataReader:
             else:
                 self.urgency = urgency
         elif field == "outcome":
-            outcome = _OUTCOMES.get(_fold_value(value))
-            if outcome is None:
-                self._warn("status", value, "en attente, relancé, refusé, offre or abandon")
+            folded = _fold_value(value)
+            if folded in _OUTCOMES:
+                self.outcome = _OUTCOMES[folded]
             else:
-                self.outcome = None if outcome == _PENDING else outcome  # type: ignore[assignment]
+                self._warn("status", value, "en attente, relancé, refusé, offre or abandon")
         elif field == "announced":
             announced = _announced(value, self.interview_day)
             if announced is None:
@@ -357,39 +364,35 @@ def _fold_value(value: str) -> str:
 def _announced(value: str, interview_day: date) -> Announced | None:
     text = " ".join(_fold(value).split()).strip(" .!?;,")
     if text in _IDIOMS:
-        amount, unit = _IDIOMS[text]
-        return Announced(amount=amount, unit=unit)  # type: ignore[arg-type]
+        return _IDIOMS[text]
     delay = _DELAY.fullmatch(text)
     if delay:
         return _delay(delay)
     text = _DATE_PREFIX.sub("", text, count=1)
     if iso := _ISO_DATE.fullmatch(text):
         return _date(int(iso["y"]), int(iso["m"]), int(iso["d"]), interview_day)
-    if day_first := _DAY_FIRST.fullmatch(text):
-        year = day_first["y"]
-        if year is not None and len(year) == 2:
-            year = "20" + year
-        return _date(
-            int(year) if year else None, int(day_first["m"]), int(day_first["d"]), interview_day
-        )
+    day_first = _DAY_FIRST.fullmatch(text)
+    if day_first and (day_first["y"] or day_first["sep"] != "-"):  # "2-3" is no date
+        year = int(day_first["y"]) if day_first["y"] else None
+        if year is not None and year < 100:
+            year += 2000
+        return _date(year, int(day_first["m"]), int(day_first["d"]), interview_day)
     return None
 
 
 def _delay(match: re.Match[str]) -> Announced | None:
-    # "2 à 3 semaines": the later bound, so the follow-up never comes too early.
+    # "2 à 3 semaines" reads as 3: the follow-up must not come before the delay has passed.
     amount = _number(match["amount"])
-    unit = match["unit"].split()[0]
-    if unit in ("business", "working") or match["business"]:
-        kind = "business_days"
-    elif unit.startswith(("sem", "week")):
-        kind = "weeks"
-    elif unit.startswith("h"):  # "sous 48 h": whole days
-        amount, kind = math.ceil(amount / 24), "days"
-    else:
-        kind = "days"
+    unit: Literal["days", "business_days", "weeks"] = "days"
+    if match["unit"].startswith(("business", "working")) or match["business"]:
+        unit = "business_days"
+    elif match["unit"].startswith(("sem", "week")):
+        unit = "weeks"
+    elif match["unit"].startswith("h"):  # "sous 48 h": in whole days
+        amount = math.ceil(amount / 24)
     if not 1 <= amount <= _MAX_AMOUNT:
         return None
-    return Announced(amount=amount, unit=kind)  # type: ignore[arg-type]
+    return Announced(amount=amount, unit=unit)
 
 
 def _number(text: str) -> int:
@@ -420,7 +423,7 @@ def _recruiter(
     others = [
         p
         for p in (event.organizer, *event.attendees)
-        if p is not None and not _is_user(p, detection) and not _NO_REPLY.match(p.email or "")
+        if p is not None and not _is_user(p, detection) and not _NOT_A_PERSON.search(p.email or "")
     ]
     if fields.recruiter is None:
         if not others:
@@ -468,39 +471,29 @@ def _company_and_position(
     recruiter_name: str | None,
 ) -> tuple[str | None, str | None]:
     """The lines win; else the title: `Entretien - Acme - Poste`, `Interview with Acme`..."""
-    rest = _without_keyword(title, detection)
+    rest = title
+    for keyword in detection.keywords:
+        rest = _without(rest, _word_pattern(keyword), every=True)
     if company is None:
         company = _title_company(rest, recruiter_name)
     if position is None:
         for known in (company, recruiter_name):
             if known:
-                rest = _without(rest, known)
+                rest = _without(rest, _word_pattern(known, plural=False))
         position = _clean(" - ".join(_parts(rest)))
     return company, position
 
 
-def _without_keyword(title: str, detection: Detection) -> str:
-    """The title with its first keyword replaced by a separator."""
-    folded, origin = _fold_with_origin(title)
-    spans = [
-        m.span() for k in detection.keywords if k.strip() for m in _word_pattern(k).finditer(folded)
-    ]
-    if not spans:
-        return title
-    return _cut(title, origin, *min(spans))
-
-
-def _without(text: str, part: str) -> str:
-    """`text` without the first whole-word occurrence of `part` (case, accents ignored)."""
-    needle = r"\s+".join(map(re.escape, _fold(part).split()))
-    folded, origin = _fold_with_origin(text)
-    match = re.search(r"(?<!\w)" + needle + r"(?!\w)", folded) if needle else None
-    return _cut(text, origin, *match.span()) if match else text
-
-
-def _cut(text: str, origin: list[int], start: int, end: int) -> str:
-    """`text` with the folded span [start, end) replaced by a separator."""
-    return text[: origin[start]] + " | " + text[origin[end - 1] + 1 :]
+def _without(text: str, pattern: re.Pattern[str], every: bool = False) -> str:
+    """`text` with the first (or every) match of `pattern` in its folded form made a separator."""
+    while True:
+        folded, origin = _fold_with_origin(text)
+        match = pattern.search(folded)
+        if match is None or match.end() == match.start():
+            return text
+        text = text[: origin[match.start()]] + " | " + text[origin[match.end() - 1] + 1 :]
+        if not every:
+            return text
 
 
 def _parts(text: str) -> Iterator[str]:

@@ -75,8 +75,7 @@ _EXAMPLE_EVENTS = [
         10,
         1,
         "Interview with Globex",
-        "Recruiter: Sam Lee <sam@globex.io>\nPosition: Data engineer\nUrgency: asap\n"
-        "Size: startup",
+        "Recruiter: Sam Lee <sam@globex.io>\nPosition: Data engineer\nUrgency: asap\nSize: startup",
     ),
     (
         -6,

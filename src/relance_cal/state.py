@@ -77,12 +77,11 @@ class State:
         self.db.executescript(_SCHEMA)
         version = self._meta("schema_version")
         if version is None:
-            self.db.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(version) > SCHEMA_VERSION:
             raise ConfigError(
-                f"{self.path}: written by a newer relance-cal (schema {version}); upgrade relance-cal"
+                f"{self.path}: written by a newer relance-cal (schema {version}); "
+                "upgrade relance-cal"
             )
 
     def _meta(self, key: str) -> str | None:
@@ -124,9 +123,7 @@ class State:
             )
         for item_id, item in changes.items.items():
             self.put_item(calendar, item_id, item)
-        self.db.execute(
-            "INSERT OR REPLACE INTO tokens VALUES (?, ?)", (calendar, changes.token)
-        )
+        self.db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?)", (calendar, changes.token))
 
     def put_item(self, calendar: str, item_id: str, item: RawItem) -> None:
         self.db.execute(
@@ -135,9 +132,7 @@ class State:
         )
 
     def drop_item(self, calendar: str, item_id: str) -> None:
-        self.db.execute(
-            "DELETE FROM items WHERE calendar = ? AND item_id = ?", (calendar, item_id)
-        )
+        self.db.execute("DELETE FROM items WHERE calendar = ? AND item_id = ?", (calendar, item_id))
 
     def forget_calendar(self, calendar: str) -> None:
         """Drop the cache and token of a calendar (the next run lists it in full)."""
@@ -157,8 +152,15 @@ class State:
     def record(self, calendar: str, written: WrittenReminder) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO reminders VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (calendar, written.uid, written.source_key, written.kind, written.inputs,
-             written.start, written.fate),
+            (
+                calendar,
+                written.uid,
+                written.source_key,
+                written.kind,
+                written.inputs,
+                written.start,
+                written.fate,
+            ),
         )
 
     def set_fate(self, calendar: str, uid: str, fate: str) -> None:

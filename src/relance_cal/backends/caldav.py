@@ -3,10 +3,10 @@
 Requests per run: nothing changed, one sync-collection REPORT; something changed,
 that REPORT plus one calendar-multiget of the changed objects; the first run (or
 after the server forgot the token), a sync-collection without token for the
-baseline and one time-range calendar-query, plus calendar discovery when the
-calendar is given by name. Items are pre-filtered on their raw text before any
-parse. The sync token handed to the engine also remembers the calendar's URL, so
-incremental runs skip discovery.
+baseline and one calendar-query from the window's start on, plus a PROPFIND
+checking the calendar (given by URL) or discovery (given by name). Items are
+pre-filtered on their raw text before any parse. The sync token handed to the
+engine also remembers the calendar's URL, so incremental runs skip discovery.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _SYNC_COLLECTION = (
 _CALENDAR_QUERY = (
     _XML + '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
     '<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-    '<C:comp-filter name="VEVENT"><C:time-range start="{start}" end="{end}"/>'
+    '<C:comp-filter name="VEVENT"><C:time-range start="{start}"/>'
     "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
 )
 _MULTIGET = (
@@ -105,9 +105,10 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
                 timeout=PASSWORD_COMMAND_TIMEOUT,
                 check=False,
             )
-        except FileNotFoundError:
+        except OSError as e:
             raise ConfigError(
-                f"password_command: no program {cfg.password_command[0]!r}; fix the command"
+                f"password_command: cannot run {cfg.password_command[0]!r} ({e.strerror}); "
+                "fix the command"
             ) from None
         except subprocess.TimeoutExpired:
             raise AuthError(f"password_command `{shown}` did not finish in time") from None
@@ -169,6 +170,8 @@ class _TokenRejected(Exception):
 
 
 class CalDAVBackend(Backend):
+    """One calendar collection on a CalDAV server (`[source]` or `[reminders]`)."""
+
     def __init__(self, cfg: CalendarConfig, detection: Detection, *, role: str) -> None:
         if not cfg.url:
             raise ConfigError(f"[{role}] url: missing (required with backend = 'caldav')")
@@ -413,11 +416,10 @@ class CalDAVBackend(Backend):
         return node.text if node is not None and node.text else ""
 
     def _listing(self, url: str, window: Window, *, with_data: bool) -> list[_Entry]:
-        body = _CALENDAR_QUERY.format(
-            data="<C:calendar-data/>" if with_data else "",
-            start=_utc(window.start),
-            end=_utc(window.end),
-        )
+        # No end: an event far ahead must be known when the window reaches it, and the sync
+        # token only reports what changes.
+        data = "<C:calendar-data/>" if with_data else ""
+        body = _CALENDAR_QUERY.format(data=data, start=_utc(window.start))
         response = self._report(url, body, "1")
         if response.status == 404:
             raise _TokenRejected

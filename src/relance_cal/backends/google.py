@@ -38,7 +38,7 @@ MAX_POPUPS = 5  # Google's limit on reminders.overrides
 MAX_PROPERTY_VALUE = 1024  # Google truncates longer extended-property values silently
 RETRY_SECONDS = 60.0  # total time spent backing off before giving up (exit 4)
 FIRST_DELAY = 0.5
-HTTP_TIMEOUT = 60
+HTTP_TIMEOUT = 30  # seconds for one HTTP exchange
 MAX_CONFLICTS = 3  # re-reads of one event changing under our feet before leaving it be
 
 PROP_SOURCE = "relanceCalSource"
@@ -51,6 +51,7 @@ PARTSTAT = {
     "needsAction": "NEEDS-ACTION",
 }
 RATE_LIMITED = {"rateLimitExceeded", "userRateLimitExceeded"}
+INSUFFICIENT_SCOPE = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 
 
 class _SyncTokenExpired(Exception):
@@ -298,11 +299,10 @@ class GoogleBackend(Backend):
                         again.append(follow_up)
             pending = again
             if trouble is not None:
+                written = done - len(refused)
                 backoff.wait(
-                    lambda: UnreachableError(
-                        f"Google Calendar kept failing ({trouble}); {done} of {total} reminder "
-                        "writes were done, the next sync retries the rest"
-                    )
+                    f"Google Calendar kept failing ({trouble}); {written} of {total} reminder "
+                    "writes were done, the next sync retries the rest"
                 )
         if refused:
             raise UnreachableError(
@@ -327,7 +327,9 @@ class GoogleBackend(Backend):
             assert write.then is not None
             if write.then == "patch" and _as_wanted(event, write.body):
                 return None
-            return _Write(write.then, write.event_id, write.body, event["etag"], None, write.conflicts)
+            return _Write(
+                write.then, write.event_id, write.body, event["etag"], conflicts=write.conflicts
+            )
         if status < 300:
             return None
         if write.method == "delete" and status in (404, 410):
@@ -342,7 +344,7 @@ class GoogleBackend(Backend):
             if body is not None:
                 body = {k: v for k, v in body.items() if k != "id"}
             return _Write("get", write.event_id, body, None, then, write.conflicts + 1)
-        if status in (401, 403) or write.method == "get":
+        if status in (401, 403):
             raise self._failure(error)
         refused.append(_describe(error))
         return None
@@ -420,7 +422,7 @@ class GoogleBackend(Backend):
                 trouble = _describe(e)
             except _Transient as e:
                 trouble = str(e)
-            backoff.wait(lambda: UnreachableError(f"Google Calendar kept failing ({trouble})"))
+            backoff.wait(f"Google Calendar kept failing ({trouble})")
 
     def _guarded(self, call: Callable[[], Any]) -> Any:
         """Turn sign-in and network failures into the user's errors."""
@@ -441,7 +443,7 @@ class GoogleBackend(Backend):
         where = f"{self._role}.calendar_id = {self._cfg.calendar_id!r}"
         if status == 401:
             return google_auth.refused()
-        if status == 403 and reason in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
+        if status == 403 and reason in INSUFFICIENT_SCOPE:
             return AuthError(
                 "the Google sign-in lacks a permission relance-cal needs; "
                 "run `relance-cal auth google` again"
@@ -468,10 +470,11 @@ class _Backoff:
         self._deadline = time.monotonic() + budget
         self._delay = FIRST_DELAY
 
-    def wait(self, give_up: Callable[[], Exception]) -> None:
+    def wait(self, failure: str) -> None:
+        """Sleep before the next try; UnreachableError(failure) once the budget is spent."""
         pause = self._delay * random.uniform(0.5, 1.0)
         if time.monotonic() + pause > self._deadline:
-            raise give_up()
+            raise UnreachableError(failure)
         time.sleep(pause)
         self._delay *= 2
 

@@ -86,12 +86,18 @@ def test_first_sync_lists_the_window_pre_filtered(calendar_config, dav, relay):
         calendar + "old.ics",
         event("old-1", "Entretien Initech", "20250302T140000", "20250302T150000"),
     )
+    dav.put(calendar + "later.ics", event("l-1", "Entretien", "20261102T140000", "20261102T150000"))
     relay.requests.clear()
 
-    changes = backend(calendar_config, calendar).changes(None, WINDOW)
+    cal = backend(calendar_config, calendar)
+    changes = cal.changes(None, WINDOW)
 
     assert changes.full and not changes.unchanged
-    assert sorted(changes.items) == [calendar + "acme.ics", calendar + "tagged.ics"]
+    # from the window's start on: what lies ahead is known when the window reaches it
+    expected = [calendar + "acme.ics", calendar + "later.ics", calendar + "tagged.ics"]
+    assert sorted(changes.items) == expected
+    later = changes.items[calendar + "later.ics"]
+    assert cal.occurrences(calendar + "later.ics", later, WINDOW) == []
     assert changes.items[calendar + "acme.ics"].etag
     # check the calendar, take the baseline token, list the window: never a GET per event
     assert request_kinds(relay) == ["PROPFIND", "REPORT", "REPORT"]

@@ -60,9 +60,9 @@ def open_google(
     """Open a backend on the emulator: `open_google(role="source", **CalendarConfig fields)`."""
     opened: list[GoogleBackend] = []
 
-    def open_(role: str = "source", detection: Detection = Detection(), **fields) -> GoogleBackend:
+    def open_(role: str = "source", detection: Detection | None = None, **fields) -> GoogleBackend:
         cfg = CalendarConfig(backend="google", endpoint=emulator.url, **fields)
-        backend = GoogleBackend(cfg, detection, role=role, token_path=token_path)
+        backend = GoogleBackend(cfg, detection or Detection(), role=role, token_path=token_path)
         backend.retry_seconds = 5
         opened.append(backend)
         return backend

@@ -545,10 +545,10 @@ def test_an_access_token_refused_during_a_run_is_renewed_and_kept(
 
 
 def test_a_token_without_the_needed_scope_is_exit_3(emulator, open_google):
-    with pytest.raises(AuthError, match="lacks the permission calendar.app.created"):
+    with pytest.raises(AuthError, match=r"lacks the permission calendar\.app\.created"):
         open_google(role="reminders", create=True).changes(None, WINDOW)
 
 
 def test_an_unknown_calendar_is_a_config_error(emulator, open_google):
-    with pytest.raises(ConfigError, match="source.calendar_id = 'nope': no such calendar"):
+    with pytest.raises(ConfigError, match=r"source\.calendar_id = 'nope': no such calendar"):
         open_google(calendar_id="nope").changes(None, WINDOW)

@@ -172,6 +172,7 @@ class CalendarEmulator:
         self.seq = 0
         self.sync_floor = 0  # sync tokens issued before this sequence number answer 410
         self.minimal_deleted = False  # list deleted events with only id / status / etag
+        self.deny_consent = False  # the user clicks "Cancel" on the consent screen
         self.requests: list[tuple[str, str]] = []  # every HTTP request: (method, path?query)
         self.calls: list[str] = []  # every API call, batch parts included: list, insert ...
         self.batch_sizes: list[int] = []
@@ -309,7 +310,7 @@ class CalendarEmulator:
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         try:
             if path == "/token" and method == "POST":
-                return self._token(body)
+                return self._token(headers, body)
             if path == "/o/oauth2/auth" and method == "GET":
                 return self._consent(query)
             self._check_auth(headers)
@@ -356,6 +357,10 @@ class CalendarEmulator:
         one = {k: v[0] for k, v in query.items()}
         if one.get("client_id") != self.client_id:
             return Response(400, b"invalid_client")
+        if self.deny_consent:
+            params = {"state": one.get("state", ""), "error": "access_denied"}
+            location = one["redirect_uri"] + "?" + urllib.parse.urlencode(params)
+            return Response(302, b"", {"Location": location})
         code = "4/" + secrets.token_urlsafe(16)
         scopes = frozenset(one.get("scope", "").split())
         self.codes[code] = (scopes, one["redirect_uri"], one.get("code_challenge"))
@@ -363,8 +368,15 @@ class CalendarEmulator:
         location = one["redirect_uri"] + "?" + urllib.parse.urlencode(params)
         return Response(302, b"", {"Location": location})
 
-    def _token(self, body: bytes) -> Response:
+    def _token(self, headers: dict, body: bytes) -> Response:
         form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
+        basic = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            form.update(
+                client_id=urllib.parse.unquote(client_id),
+                client_secret=urllib.parse.unquote(secret),
+            )
         with self.lock:
             self.calls.append("token")
         try:

@@ -231,6 +231,7 @@ class Relay:
     requests: list[tuple[str, str]] = field(default_factory=list)
     without_sync_collection: bool = False  # answer sync-collection REPORTs like an old server
     without_ctag: bool = False  # drop getctag from PROPFIND answers
+    before: Callable[[str, str], None] | None = None  # called with (method, path) before relaying
 
     @property
     def url(self) -> str:
@@ -240,6 +241,7 @@ class Relay:
         self.requests.clear()
         self.without_sync_collection = False
         self.without_ctag = False
+        self.before = None
 
 
 def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
@@ -247,6 +249,8 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
         def relay_request(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             relay.requests.append((self.command, self.path))
+            if relay.before is not None:
+                relay.before(self.command, self.path)
             if (
                 relay.without_sync_collection
                 and self.command == "REPORT"

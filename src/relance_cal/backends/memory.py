@@ -1,0 +1,97 @@
+"""A calendar held in memory, with sync tokens: for tests of the engine and of the contract."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from relance_cal import ical
+from relance_cal.backends.base import (
+    MARKER_SOURCE,
+    Backend,
+    ExistingReminder,
+    RawItem,
+    Reminder,
+    SourceChanges,
+    SourceEvent,
+    Window,
+    WriteConflict,
+)
+
+
+class MemoryBackend(Backend):
+    """Items are iCalendar texts keyed by id; every change bumps a revision (the sync token)."""
+
+    def __init__(self, name: str = "memory") -> None:
+        self.identity = f"memory:{name}"
+        self.items: dict[str, RawItem] = {}
+        self._changed_at: dict[str, int] = {}  # id -> revision of its last change (or removal)
+        self.revision = 0
+        self.writes = 0
+
+    # -- what a user (or another client) does ----------------------------------
+
+    def put(self, item_id: str, text: str) -> None:
+        self.revision += 1
+        self.items[item_id] = RawItem(text, hashlib.sha256(text.encode()).hexdigest()[:16])
+        self._changed_at[item_id] = self.revision
+
+    def remove(self, item_id: str) -> None:
+        self.revision += 1
+        self.items.pop(item_id, None)
+        self._changed_at[item_id] = self.revision
+
+    # -- the Backend interface -------------------------------------------------
+
+    def changes(self, token: str | None, window: Window) -> SourceChanges:
+        if token is None or int(token) > self.revision:
+            return SourceChanges(items=dict(self.items), token=str(self.revision), full=True)
+        since = int(token)
+        changed = [i for i, rev in self._changed_at.items() if rev > since]
+        if not changed:
+            return SourceChanges(token=token, unchanged=True)
+        return SourceChanges(
+            items={i: self.items[i] for i in changed if i in self.items},
+            removed=[i for i in changed if i not in self.items],
+            token=str(self.revision),
+            full=False,
+        )
+
+    def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
+        return ical.parse_item(item.text, window, calendar=self.identity)
+
+    def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
+        if MARKER_SOURCE not in item.text:
+            return None
+        import icalendar
+
+        for event in icalendar.Calendar.from_ical(item.text).walk("VEVENT"):
+            return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
+        return None
+
+    def fetch(self, item_id: str) -> RawItem | None:
+        return self.items.get(item_id)
+
+    def _write(self, reminder: Reminder) -> tuple[str, RawItem]:
+        self.writes += 1
+        text = ical.reminder_calendar([reminder], datetime.now(UTC)).to_ical().decode()
+        self.put(reminder.uid, text)
+        return reminder.uid, self.items[reminder.uid]
+
+    def create(self, reminder: Reminder) -> tuple[str, RawItem]:
+        if reminder.uid in self.items:
+            raise WriteConflict(reminder.uid)
+        return self._write(reminder)
+
+    def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        current = self.items.get(existing.item_id)
+        if current is None or current.etag != existing.etag:
+            raise WriteConflict(existing.item_id)
+        return self._write(reminder)
+
+    def delete(self, existing: ExistingReminder) -> None:
+        current = self.items.get(existing.item_id)
+        if current is not None and current.etag != existing.etag:
+            raise WriteConflict(existing.item_id)
+        self.writes += 1
+        self.remove(existing.item_id)
