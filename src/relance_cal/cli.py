@@ -233,7 +233,8 @@ def _status_table(rows: list[Row], config: Config) -> str:
     for row in rows:
         a = row.assessment
         i, f = a.interview, a.followup
-        deadline = f.deadline.isoformat() + (" (beyond 10 d)" if f.beyond_max_days else "")
+        beyond = f" (beyond {config.policy.max_days} days)" if f.beyond_max_days else ""
+        deadline = f.deadline.isoformat() + beyond
         reminder = (
             row.reminder_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.reminder_at else "-"
         )

@@ -60,7 +60,7 @@ def write_new(path: Path, text: str) -> None:
         f.write(text)
 
 
-# (days from today, hour, duration hours, title, description)
+# (weekdays from today, hour, duration hours, title, description)
 _EXAMPLE_EVENTS = [
     (
         -2,
@@ -97,6 +97,16 @@ _EXAMPLE_EVENTS = [
 ]
 
 
+def _weekdays_from(moment: datetime, n: int) -> datetime:
+    """`n` weekdays after `moment` (before it when negative): interviews happen on weekdays."""
+    step = timedelta(days=1 if n > 0 else -1)
+    while n:
+        moment += step
+        if moment.weekday() < 5:
+            n -= 1 if n > 0 else -1
+    return moment
+
+
 def write_example_calendar(path: Path, today: datetime) -> Path:
     """An .ics calendar with interviews around `today` (so the example works any day)."""
     import icalendar
@@ -109,7 +119,7 @@ def write_example_calendar(path: Path, today: datetime) -> Path:
     zone = ZoneInfo("Europe/Paris")
     base = today.astimezone(zone).replace(minute=0, second=0, microsecond=0)
     for n, (days, hour, hours, title, description) in enumerate(_EXAMPLE_EVENTS):
-        start = (base + timedelta(days=days)).replace(hour=hour)
+        start = _weekdays_from(base, days).replace(hour=hour)
         event = icalendar.Event()
         event.add("uid", f"example-{n}@relance-cal.example")
         event.add("dtstamp", base)
