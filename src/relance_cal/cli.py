@@ -401,15 +401,18 @@ def auth_google(session: Session, no_browser: bool, port: int) -> int:
     from relance_cal.backends import google_credentials_path, google_token_path
 
     config = session.config
-    cfg = next((c for c in (config.source, config.reminders) if c.backend == "google"), None)
-    if cfg is None:
+    calendars = [c for c in (config.source, config.reminders) if c.backend == "google"]
+    if not calendars:
         raise ConfigError(f'{config.path}: no calendar has backend = "google"')
-    create = config.reminders.backend == "google" and config.reminders.create
+    cfg = calendars[0]
     token_path = google_token_path(cfg)
     google_auth.authorize(
         google_credentials_path(cfg),
         token_path,
-        google_auth.scopes(create),
+        google_auth.scopes(
+            create_calendar=any(c.create for c in calendars),
+            shared=any(c.shared for c in calendars),
+        ),
         open_browser=not no_browser,
         port=port,
         endpoint=cfg.endpoint,

@@ -62,6 +62,7 @@ class CalendarConfig:
     credentials: Path | None = None
     token: Path | None = None
     endpoint: str | None = None
+    shared: bool = False  # google: a calendar shared with you, not yours (wider scope)
     create: bool = False  # reminders: create the calendar when missing
 
     def same_calendar(self, other: CalendarConfig) -> bool:
@@ -123,6 +124,7 @@ _CALENDAR_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "credentials": (str, "a file path"),
     "token": (str, "a file path"),
     "endpoint": (str, "a URL"),
+    "shared": (bool, "true or false"),
 }
 _SOURCE_KEYS = {
     "keywords": (list, "a list of words"),
@@ -308,6 +310,7 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         credentials=r.path_value(t.get("credentials")),
         token=r.path_value(t.get("token")),
         endpoint=t.get("endpoint"),
+        shared=t.get("shared", False),
         create=create,
     )
 

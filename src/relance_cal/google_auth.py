@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SCOPE_EVENTS = "https://www.googleapis.com/auth/calendar.events.owned"
 SCOPE_APP_CALENDARS = "https://www.googleapis.com/auth/calendar.app.created"
+SCOPE_SHARED_EVENTS = "https://www.googleapis.com/auth/calendar.events"
 CLIENT_FILE = "credentials.json"
 TOKEN_FILE = "google-token.json"
 CONSENT_TIMEOUT = 600  # seconds the loopback server waits for the browser
@@ -30,9 +31,18 @@ _PROMPT = "Open this address in a browser to let relance-cal reach your calendar
 _SUCCESS = "relance-cal may now reach your calendar. You can close this window."
 
 
-def scopes(create_calendar: bool) -> list[str]:
-    """The least privilege: events of the calendars you own, plus calendars the tool creates."""
-    return [SCOPE_EVENTS, SCOPE_APP_CALENDARS] if create_calendar else [SCOPE_EVENTS]
+def scopes(*, create_calendar: bool = False, shared: bool = False) -> list[str]:
+    """The least privilege: events of the calendars you own, plus calendars the tool creates.
+
+    A calendar shared with you is not yours: reading or writing its events needs the
+    wider `calendar.events` scope, asked only when the config says `shared = true`.
+    """
+    needed = [SCOPE_EVENTS]
+    if create_calendar:
+        needed.append(SCOPE_APP_CALENDARS)
+    if shared:
+        needed.append(SCOPE_SHARED_EVENTS)
+    return needed
 
 
 def token_uri(endpoint: str | None) -> str | None:

@@ -50,7 +50,7 @@ def write_token(emulator: CalendarEmulator, path: Path, scopes: list[str], **gra
 
 @pytest.fixture
 def token_path(emulator: CalendarEmulator, tmp_path: Path) -> Path:
-    return write_token(emulator, tmp_path / "google-token.json", google_auth.scopes(False))
+    return write_token(emulator, tmp_path / "google-token.json", google_auth.scopes())
 
 
 @pytest.fixture

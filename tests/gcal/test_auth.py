@@ -97,7 +97,7 @@ def wait_for_url(capsys) -> str:
 
 
 def test_the_consent_flow_stores_a_private_token_that_works(emulator, consent):
-    url, shown, token_path = consent(google_auth.scopes(False))
+    url, shown, token_path = consent(google_auth.scopes())
 
     assert "relance-cal may now reach your calendar" in shown
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
@@ -120,7 +120,7 @@ def test_the_consent_flow_stores_a_private_token_that_works(emulator, consent):
 
 
 def test_a_calendar_the_tool_creates_adds_only_the_app_calendars_scope(consent):
-    url, _, token_path = consent(google_auth.scopes(True))
+    url, _, token_path = consent(google_auth.scopes(create_calendar=True))
 
     scopes = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["scope"].split()
     assert sorted(scopes) == sorted([google_auth.SCOPE_EVENTS, google_auth.SCOPE_APP_CALENDARS])
@@ -131,7 +131,7 @@ def test_a_refused_consent_is_exit_3(emulator, consent):
     emulator.deny_consent = True
 
     with pytest.raises(AuthError, match="Google did not grant access") as raised:
-        consent(google_auth.scopes(False))
+        consent(google_auth.scopes())
     assert raised.value.exit_code == 3
 
 
@@ -181,4 +181,12 @@ def test_an_unreadable_token_file_is_exit_3(tmp_path):
     token.write_text("{not json")
 
     with pytest.raises(AuthError, match="run `relance-cal auth google` again"):
-        google_auth.load_credentials(token, google_auth.scopes(False), None)
+        google_auth.load_credentials(token, google_auth.scopes(), None)
+
+
+def test_scopes_widen_only_when_asked():
+    assert google_auth.scopes() == [google_auth.SCOPE_EVENTS]
+    assert google_auth.SCOPE_APP_CALENDARS in google_auth.scopes(create_calendar=True)
+    shared = google_auth.scopes(shared=True)
+    assert google_auth.SCOPE_SHARED_EVENTS in shared
+    assert google_auth.SCOPE_APP_CALENDARS not in shared

@@ -518,7 +518,7 @@ def test_a_revoked_sign_in_is_exit_3_with_the_fix(emulator, open_google):
 
 
 def test_an_expired_access_token_is_refreshed_at_the_endpoint(emulator, open_google, token_path):
-    write_token(emulator, token_path, google_auth.scopes(False), lifetime=-60)
+    write_token(emulator, token_path, google_auth.scopes(), lifetime=-60)
     before = json.loads(token_path.read_text())["token"]
     interview(emulator)
 

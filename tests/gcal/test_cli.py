@@ -34,7 +34,7 @@ def slot(day: int, hour: int) -> dict:
 
 @pytest.fixture
 def world(home: Path, relance, emulator):
-    token = write_token(emulator, home / "google-token.json", google_auth.scopes(False))
+    token = write_token(emulator, home / "google-token.json", google_auth.scopes())
     config = home / "config.toml"
     config.write_text(
         f"""

@@ -23,7 +23,7 @@ EVENT = {
 
 @pytest.fixture
 def api(emulator):
-    grant = emulator.issue_token(set(google_auth.scopes(False)))
+    grant = emulator.issue_token(set(google_auth.scopes()))
     http = AuthorizedHttp(Credentials(grant["access_token"]), http=httplib2.Http())
     service = build(
         "calendar",

@@ -390,7 +390,9 @@ class GoogleBackend(Backend):
             from googleapiclient.discovery import build
 
             credentials = google_auth.load_credentials(
-                self._token_path, google_auth.scopes(self._cfg.create), self._cfg.endpoint
+                self._token_path,
+                google_auth.scopes(create_calendar=self._cfg.create, shared=self._cfg.shared),
+                self._cfg.endpoint,
             )
             self._first_token = credentials.token
             self._http = google_auth_httplib2.AuthorizedHttp(
