@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import traceback
 import unicodedata
@@ -62,15 +63,38 @@ class Session:
             warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
         return templates
 
+    @cached_property
+    def crash_switch(self) -> _CrashAfterWrites | None:
+        value = os.environ.get(CRASH_AFTER_WRITES)
+        return _CrashAfterWrites(int(value)) if value else None
+
     def calendars(self) -> Calendars:
         from relance_cal.backends import open_backend
         from relance_cal.engine import Calendars
 
         config = self.config
-        source = open_backend(config.source, config.detection, role="source")
+        source = self._watched(open_backend(config.source, config.detection, role="source"))
         if config.reminders.same_calendar(config.source):
             return Calendars(source, source)
-        return Calendars(source, open_backend(config.reminders, config.detection, role="reminders"))
+        reminders = open_backend(config.reminders, config.detection, role="reminders")
+        return Calendars(source, self._watched(reminders))
+
+    def _watched(self, target: Any) -> Any:
+        return target if self.crash_switch is None else _CountedWrites(target, self.crash_switch)
+
+    def _make_tokens_private(self) -> None:
+        """A Google token file 0600 in a 0700 folder, fixed with a warning when found looser."""
+        from relance_cal.backends import google_token_path
+        from relance_cal.state import make_private
+
+        for cfg in (self.config.source, self.config.reminders):
+            if cfg.backend != "google":
+                continue
+            token = google_token_path(cfg)
+            for path in (token.parent, token):
+                warning = make_private(path) if path.exists() else None
+                if warning:
+                    warn(warning)
 
     @contextlib.contextmanager
     def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
@@ -79,12 +103,19 @@ class Session:
         from relance_cal.backends.base import Window
         from relance_cal.state import State
 
+        if not read_only:
+            self._make_tokens_private()
         calendars = self.calendars()
         try:
             with State(self.config.state_dir, read_only=read_only) as state:
+                for warning in state.warnings:
+                    warn(warning)
+                state = self._watched(state)
                 window = Window(*policy.window(self.now, self.config.policy))
                 plan = engine.run(calendars, state, self.config, self.now, self.templates, window)
                 yield calendars, state, plan
+            if self.crash_switch is not None and not read_only:
+                self.crash_switch.wrote()  # the state commit
         finally:
             calendars.source.close()
             calendars.reminders.close()
@@ -93,6 +124,48 @@ class Session:
         """Read the calendars and plan, leaving every calendar and the state as they were."""
         with self.opened(read_only=True) as (_, _, plan):
             return plan
+
+
+CRASH_AFTER_WRITES = "RELANCE_CAL_CRASH_AFTER_WRITES"
+CRASHED = 137  # what a shell reports for a killed process
+
+
+class _CrashAfterWrites:
+    """Test only (docs/reliability.md): with RELANCE_CAL_CRASH_AFTER_WRITES=N, the process
+    dies right after its N-th write, as a power cut would stop it.
+
+    Counted writes: each create, update, delete and flush on a calendar, each state commit.
+    """
+
+    def __init__(self, after: int) -> None:
+        self.left = after
+
+    def wrote(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            os._exit(CRASHED)
+
+
+class _CountedWrites:
+    """A backend or the state, whose writes count towards the crash switch."""
+
+    WRITES = frozenset({"create", "update", "delete", "flush", "commit"})
+
+    def __init__(self, target: Any, switch: _CrashAfterWrites) -> None:
+        self._target = target
+        self._switch = switch
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if name not in self.WRITES:
+            return attribute
+
+        def counted(*args: Any) -> Any:
+            result = attribute(*args)
+            self._switch.wrote()
+            return result
+
+        return counted
 
 
 def warn(message: str) -> None:

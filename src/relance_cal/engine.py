@@ -24,11 +24,13 @@ from relance_cal.backends.base import (
 )
 from relance_cal.config import Config
 from relance_cal.errors import EventError
-from relance_cal.interviews import Interview, read_interview
+from relance_cal.interviews import Interview, is_interview, read_interview
 from relance_cal.policy import Assessment
 from relance_cal.state import State, WrittenReminder
 
 ASK_MINUTES = 15  # the ask reminder ends when the interview starts
+# An interview note is a few lines; a megabyte would go whole into reminders and drafts.
+MAX_DESCRIPTION = 64_000
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,14 @@ def interviews_from(
             if backend.existing_reminder(item_id, item) is not None:
                 continue
             for event in backend.occurrences(item_id, item, window):
+                if len(event.description) > MAX_DESCRIPTION and is_interview(
+                    event, config.detection
+                ):
+                    raise EventError(
+                        f'"{" ".join(event.summary.split())}" (UID {event.uid})',
+                        f"a description of {len(event.description) // 1000} kB, more than the "
+                        f"{MAX_DESCRIPTION // 1000} kB relance-cal reads",
+                    )
                 interview = read_interview(event, config.detection, zone)
                 if interview is not None:
                     found.append(interview)
@@ -137,7 +147,8 @@ def plan(
         if w.fate == "live" and gone:
             result.dismissed.append(uid)
     for uid, e in existing.items():
-        if e.cancelled and uid not in dismissed_uids and uid not in result.dismissed:
+        # Google keeps a deleted event as `cancelled`: the user's doing unless we removed it.
+        if e.cancelled and uid not in written:
             result.dismissed.append(uid)
     dismissed_uids.update(result.dismissed)
 
@@ -252,6 +263,19 @@ def apply(
     """Carry out the planned changes on the reminders calendar and record them in the state."""
     for uid in plan_.dismissed:
         state.set_fate(backend.identity, uid, "dismissed")
+    changed = {c.reminder.uid for c in plan_.changes if c.reminder is not None}
+    recorded = state.reminders(backend.identity)
+    for reminder in plan_.reminders:
+        # Found as wanted: recorded, in case the run that wrote it crashed before it could.
+        if reminder.uid not in changed and recorded.get(reminder.uid) != _written(reminder):
+            state.record(backend.identity, _written(reminder))
+    removals = [c.existing for c in plan_.changes if c.action == "delete" and c.existing]
+    for existing in removals:
+        state.record(backend.identity, _written(existing, "removed"))
+    if removals:
+        # Durable before the calendar changes: after a crash, a reminder we removed must
+        # not pass for one the user deleted (a dismissal).
+        state.commit()
     for change in plan_.changes:
         try:
             if _apply_one(change, backend, state):
@@ -262,6 +286,17 @@ def apply(
             reason = e.reason if isinstance(e, EventError) else "changed by someone else twice"
             plan_.problems.append(EventError(label, reason))
     backend.flush()
+
+
+def _written(reminder: Reminder | ExistingReminder, fate: str = "live") -> WrittenReminder:
+    return WrittenReminder(
+        reminder.uid,
+        reminder.source_key,
+        reminder.kind,
+        reminder.inputs,
+        reminder.start.isoformat(),
+        fate,
+    )
 
 
 def _source_of(change: Change) -> str:
@@ -276,7 +311,6 @@ def _apply_one(change: Change, backend: Backend, state: State) -> bool:
                 assert existing is not None
                 backend.delete(existing)
                 state.drop_item(backend.identity, existing.item_id)
-                state.set_fate(backend.identity, existing.uid, "removed")
                 return True
             reminder = change.reminder
             assert reminder is not None
@@ -285,17 +319,7 @@ def _apply_one(change: Change, backend: Backend, state: State) -> bool:
             else:
                 item_id, item = backend.update(existing, reminder)
             state.put_item(backend.identity, item_id, item)
-            state.record(
-                backend.identity,
-                WrittenReminder(
-                    reminder.uid,
-                    reminder.source_key,
-                    reminder.kind,
-                    reminder.inputs,
-                    reminder.start.isoformat(),
-                    "live",
-                ),
-            )
+            state.record(backend.identity, _written(reminder))
             return True
         except WriteConflict:
             if attempt == 2 or existing is None:

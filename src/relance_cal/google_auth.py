@@ -102,7 +102,6 @@ def authorize(
 def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | None) -> Credentials:
     """The stored sign-in, refreshed when expired; AuthError (exit 3) when missing or refused."""
     from google.auth.exceptions import RefreshError, TransportError
-    from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
 
     try:
@@ -124,6 +123,9 @@ def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | No
         credentials = credentials.with_token_uri(token_uri(endpoint))
         credentials.expiry = expiry
     if not credentials.valid:
+        # `requests` costs a quarter of a second to import: only when a renewal is due.
+        from google.auth.transport.requests import Request
+
         try:
             credentials.refresh(Request())
         except RefreshError:

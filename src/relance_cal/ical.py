@@ -1,16 +1,20 @@
-"""iCalendar text <-> backend-neutral objects, shared by the ics and CalDAV backends."""
+"""iCalendar text <-> backend-neutral objects, shared by the ics and CalDAV backends.
+
+Most items are one plainly written VEVENT: those are read by a small parser of our
+own (`_plain_event`), which costs a fraction of icalendar's parse and import; anything
+else (recurrence, durations, unusual zones or syntax) goes through icalendar, which
+stays the reference: the quick path declines whatever it is not sure to read the same.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import icalendar
-import recurring_ical_events
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from relance_cal.backends.base import (
     CATEGORY,
@@ -24,6 +28,9 @@ from relance_cal.backends.base import (
     Window,
 )
 from relance_cal.errors import EventError
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//relance-cal//relance-cal//EN"
 
@@ -41,6 +48,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 def parse_item(raw: str, window: Window, *, calendar: str = "") -> list[SourceEvent]:
     """The occurrences overlapping `window` of one item: the VEVENTs of one UID + VTIMEZONEs."""
+    plain = _plain_event(raw)
+    if plain is not None:
+        event = _plain_source_event(plain, calendar)
+        if event is not None:
+            return [event] if _overlaps(event, window) else []
+    import icalendar
+
     try:
         parsed = icalendar.Calendar.from_ical(raw)
     except _PARSE_ERRORS as e:
@@ -107,6 +121,8 @@ def _resolve_zones(
     icalendar resolves TZIDs itself, but through a process-wide cache and silently
     falling back to floating time; we want one explicit order and an error instead.
     """
+    import icalendar
+
     for name in _TIME_PROPERTIES:
         value = component.get(name)
         if value is None:
@@ -149,12 +165,15 @@ def _rezone(
 def _zone(tzid: str, definitions: dict[str, icalendar.Timezone], label: str) -> tzinfo:
     """An IANA name, else a Windows name (Outlook), else the file's own VTIMEZONE."""
     name = tzid.strip().strip("/")
-    for candidate in (name, WINDOWS_TO_OLSON.get(name)):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                pass
+    zone = _iana_zone(name)
+    if zone is not None:
+        return zone
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    windows = WINDOWS_TO_OLSON.get(name)
+    zone = _iana_zone(windows) if windows else None
+    if zone is not None:
+        return zone
     definition = definitions.get(tzid) or definitions.get(name)
     if definition is not None:
         try:
@@ -164,6 +183,14 @@ def _zone(tzid: str, definitions: dict[str, icalendar.Timezone], label: str) -> 
     raise EventError(label, f"unknown time zone {tzid!r} (no VTIMEZONE in the file)")
 
 
+@functools.cache
+def _iana_zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def _expand(
     uid: str,
     master: icalendar.Event,
@@ -171,6 +198,9 @@ def _expand(
     window: Window,
     calendar: str,
 ) -> list[SourceEvent]:
+    import icalendar
+    import recurring_ical_events
+
     series = icalendar.Calendar()
     for component in components:
         series.add_component(component)
@@ -232,7 +262,6 @@ def _source_event(
 
 def _end(component: icalendar.Event, start: date, label: str) -> date:
     """DTEND, else DTSTART + DURATION, else the start (timed) or the next day (all-day)."""
-    default = start if isinstance(start, datetime) else start + timedelta(days=1)
     end: date | None = None
     if "DTEND" in component:
         end = component["DTEND"].dt
@@ -241,6 +270,11 @@ def _end(component: icalendar.Event, start: date, label: str) -> date:
         if not isinstance(duration, timedelta):
             raise EventError(label, f"DURATION is not a duration: {duration!r}")
         end = start + duration
+    return _resolved_end(start, end)
+
+
+def _resolved_end(start: date, end: date | None) -> date:
+    default = start if isinstance(start, datetime) else start + timedelta(days=1)
     # A mix of kinds (a date start with a date-time end...) has no clear meaning: ignore it.
     if end is None or _kind(end) != _kind(start) or end < start:
         return default
@@ -265,12 +299,16 @@ def _categories(component: icalendar.Event) -> tuple[str, ...]:
 def _person(address: object) -> Person | None:
     if address is None or not hasattr(address, "params"):
         return None
-    value = str(address).strip()
+    return _person_of(str(address), address.params)
+
+
+def _person_of(value: str, params: Mapping[str, object]) -> Person | None:
+    value = value.strip()
     if value.lower().startswith("mailto:"):
         value = value[len("mailto:") :]
     email = value.strip().lower() if "@" in value else None
-    name = str(address.params.get("CN", "")).strip() or None
-    partstat = str(address.params.get("PARTSTAT", "")).strip().upper() or None
+    name = str(params.get("CN", "")).strip() or None
+    partstat = str(params.get("PARTSTAT", "")).strip().upper() or None
     if email is None and name is None:
         return None
     return Person(email=email, name=name, partstat=partstat)
@@ -318,11 +356,312 @@ def _label_from_text(raw: str) -> str:
     return _label(uid.group(1).strip() if uid else "", summary.group(1).strip() if summary else "")
 
 
+# --- the quick path: one plainly written VEVENT -------------------------------------------
+
+# Mirrors of icalendar's own reading: unfolding, line split, TEXT unescaping.
+_UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
+_UNFOLD_WITHOUT_BLANK_LINES = re.compile(r"\r?\n[ \t]")  # the same, many times faster
+_LINE_BREAK = re.compile(r"\r?\n")
+_UNESCAPE = re.compile(r"\\([\\,;:nN])")
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+_SIMPLE_LINE = re.compile(r"([A-Za-z0-9-]+):(.*)", re.S)
+_PARAMETER = re.compile(r';([A-Za-z0-9-]+)=(?:"([^"]*)"|([^";:,\s](?:[^";:,]*[^";:,\s])?)?)')
+_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)")
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_STAMP = r"\d{8}T\d{6}Z?"
+_DURATION = r"[+-]?P(?:\d+W|(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)"
+_WEEKDAY = r"(?:MO|TU|WE|TH|FR|SA|SU)"
+_RULE_PART = re.compile(
+    r"FREQ=(?:YEARLY|MONTHLY|WEEKLY|DAILY)|INTERVAL=[1-9]\d{0,2}|COUNT=[1-9]\d{0,3}"
+    rf"|UNTIL={_STAMP}|BYMONTH=(?:[1-9]|1[0-2])|BYMONTHDAY=-?(?:[1-9]|[12]\d|3[01])"
+    rf"|BYDAY=[+-]?[1-5]?{_WEEKDAY}|WKST={_WEEKDAY}"
+)
+# Outside the VEVENT, a value icalendar (or dateutil, reading a VTIMEZONE) cannot read
+# fails the whole parse: only these properties pass, free text or of a shape surely read.
+_FREE_TEXT = frozenset({"PRODID", "VERSION", "CALSCALE", "METHOD", "TZID", "TZNAME", "TZURL",
+                        "ACTION", "DESCRIPTION", "SUMMARY", "COMMENT"})  # fmt: skip
+_SHAPED = {
+    "DTSTART": re.compile(r"\d{8}T\d{6}"),
+    "TZOFFSETFROM": re.compile(r"[+-](?:[01]\d|2[0-3])[0-5]\d"),
+    "TZOFFSETTO": re.compile(r"[+-](?:[01]\d|2[0-3])[0-5]\d"),
+    "RDATE": re.compile(r"\d{8}T\d{6}(?:,\d{8}T\d{6})*"),
+    "TRIGGER": re.compile(_DURATION),
+    "DURATION": re.compile(_DURATION),
+    "REPEAT": re.compile(r"\d{1,4}"),
+    "LAST-MODIFIED": re.compile(_STAMP),
+}
+_ALLOWED = {
+    "VCALENDAR": {"PRODID", "VERSION", "CALSCALE", "METHOD"},
+    "VTIMEZONE": {"TZID", "TZURL", "LAST-MODIFIED", "COMMENT"},
+    "STANDARD": {"DTSTART", "RRULE", "RDATE", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "COMMENT"},
+    "DAYLIGHT": {"DTSTART", "RRULE", "RDATE", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "COMMENT"},
+    "VALARM": {"ACTION", "TRIGGER", "DESCRIPTION", "SUMMARY", "DURATION", "REPEAT"},
+}
+# Where each component may appear (its parent); VEVENT only once.
+_PLACES = {
+    "VCALENDAR": None,
+    "VTIMEZONE": "VCALENDAR",
+    "STANDARD": "VTIMEZONE",
+    "DAYLIGHT": "VTIMEZONE",
+    "VEVENT": "VCALENDAR",
+    "VALARM": "VEVENT",
+}
+# What makes an event more than plain: the full parse reads those.
+_NOT_PLAIN = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID", "DURATION"})
+_ONCE = ("UID", "DTSTART", "DTEND", "STATUS", "ORGANIZER")
+
+
+class _Property:
+    __slots__ = ("params", "value")
+
+    def __init__(self, params: dict[str, str], value: str) -> None:
+        self.params = params
+        self.value = value  # as written: escapes kept
+
+
+@functools.lru_cache(maxsize=1024)  # the engine reads a reminder twice per run
+def _plain_event(raw: str) -> dict[str, list[_Property]] | None:
+    """The properties of the one VEVENT of `raw` when it is plainly written, else None."""
+    stack: list[str] = []
+    seen: list[set[str]] = []  # property names met in each open component
+    event: dict[str, list[_Property]] | None = None
+    done = False
+    blank_lines = "\n\n" in raw or "\n\r\n" in raw
+    unfolded = (_UNFOLD if blank_lines else _UNFOLD_WITHOUT_BLANK_LINES).sub("", raw)
+    for line in _LINE_BREAK.split(unfolded):
+        if not line:
+            continue
+        if done:
+            return None  # something after END:VCALENDAR
+        parsed = _content_line(line)
+        if parsed is None:
+            return None
+        name, params, value = parsed
+        if name in ("BEGIN", "END"):
+            component = value.upper()
+            if params or component not in _PLACES:
+                return None
+            if name == "BEGIN":
+                if _PLACES[component] != (stack[-1] if stack else None):
+                    return None
+                if component == "VEVENT":
+                    if event is not None:
+                        return None
+                    event = {}
+                stack.append(component)
+                seen.append(set())
+            else:
+                if not stack or stack.pop() != component:
+                    return None
+                seen.pop()
+                done = not stack
+            continue
+        if not stack:
+            return None
+        if stack[-1] == "VEVENT":
+            event.setdefault(name, []).append(_Property(params, value))  # type: ignore[union-attr]
+        elif params or name in seen[-1] or not _surely_read(stack[-1], name, value):
+            return None
+        else:
+            seen[-1].add(name)
+    if not done or event is None or _NOT_PLAIN.intersection(event):
+        return None
+    if any(len(event.get(name, ())) > 1 for name in _ONCE):
+        return None
+    for name, props in event.items():
+        if name not in ("DTSTART", "DTEND") and any("VALUE" in p.params for p in props):
+            return None
+    return event
+
+
+def _content_line(line: str) -> tuple[str, dict[str, str], str] | None:
+    """NAME, parameters, raw value of a plainly written content line; None otherwise."""
+    simple = _SIMPLE_LINE.match(line)
+    if simple is not None:  # no parameter, the common case
+        return simple.group(1).upper(), {}, simple.group(2)
+    if '"' in line:
+        quoted = False
+        colon = -1
+        for i, char in enumerate(line):
+            if char == '"':
+                quoted = not quoted
+            elif char == ":" and not quoted:
+                colon = i
+                break
+    else:
+        colon = line.find(":")
+    if colon <= 0:
+        return None
+    head, value = line[:colon], line[colon + 1 :]
+    if "\\" in head or "^" in head:
+        return None
+    semicolon = head.find(";")
+    name = head if semicolon < 0 else head[:semicolon]
+    if not _NAME.fullmatch(name):
+        return None
+    params: dict[str, str] = {}
+    if semicolon >= 0:
+        section = head[semicolon:]
+        at = 0
+        for match in _PARAMETER.finditer(section):
+            if match.start() != at:
+                return None
+            key = match.group(1).upper()
+            if key in params:
+                return None
+            params[key] = match.group(2) if match.group(2) is not None else match.group(3) or ""
+            at = match.end()
+        if at != len(section):
+            return None
+    return name.upper(), params, value
+
+
+def _surely_read(component: str, name: str, value: str) -> bool:
+    """Whether icalendar reads this property of a VCALENDAR, VTIMEZONE or VALARM for sure."""
+    if name.startswith("X-"):
+        return True
+    if name not in _ALLOWED[component]:
+        return False
+    if name in _FREE_TEXT:
+        return True
+    if name == "RRULE":
+        parts = value.split(";")
+        return (
+            all(_RULE_PART.fullmatch(p) for p in parts)
+            and sum(p.startswith("FREQ=") for p in parts) == 1
+            and len({p.split("=")[0] for p in parts}) == len(parts)
+        )
+    shape = _SHAPED.get(name)
+    return shape is not None and shape.fullmatch(value) is not None
+
+
+def _plain_text_value(props: list[_Property] | None) -> str:
+    return _UNESCAPE.sub(_unescaped, props[0].value) if props else ""
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return "\n" if match.group(1) in "nN" else match.group(1)
+
+
+def _plain_time(prop: _Property) -> date | None:
+    """DTSTART / DTEND as the full parse reads it; None when it takes the full parse."""
+    kind = prop.params.get("VALUE")
+    tzid = prop.params.get("TZID")
+    try:
+        if match := _DATE_TIME.fullmatch(prop.value):
+            if kind not in (None, "DATE-TIME"):
+                return None
+            moment = datetime(*(int(part) for part in match.groups()[:6]))
+            if match.group(7):
+                return None if tzid else moment.replace(tzinfo=_iana_zone("UTC"))
+            if not tzid:
+                return moment  # floating
+            zone = _iana_zone(tzid.strip().strip("/"))
+            return None if zone is None else moment.replace(tzinfo=zone)
+        if match := _DATE.fullmatch(prop.value):
+            if kind not in (None, "DATE") or tzid:  # icalendar makes a zoned date a date-time
+                return None
+            return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    return None
+
+
+def _plain_uid(event: Mapping[str, list[_Property]]) -> str | None:
+    uid = _plain_text_value(event.get("UID")).strip()
+    return uid or None
+
+
+def _plain_source_event(event: Mapping[str, list[_Property]], calendar: str) -> SourceEvent | None:
+    """The event `_occurrences` would read from this plain VEVENT; None when unsure."""
+    uid = _plain_uid(event)
+    if uid is None or "DTSTART" not in event:
+        return None
+    start = _plain_time(event["DTSTART"][0])
+    end = _plain_time(event["DTEND"][0]) if "DTEND" in event else None
+    if start is None or ("DTEND" in event and end is None):
+        return None
+    categories = []
+    for prop in event.get("CATEGORIES", ()):
+        categories.extend(_split_categories(prop.value))
+    organizer = event.get("ORGANIZER")
+    return SourceEvent(
+        key=uid,
+        uid=uid,
+        summary=_plain_text_value(event.get("SUMMARY")),
+        description=_plain_text_value(event.get("DESCRIPTION")),
+        start=start,
+        end=_resolved_end(start, end),
+        categories=tuple(c for c in (c.strip() for c in categories) if c),
+        cancelled=_plain_text_value(event.get("STATUS")).strip().upper() == "CANCELLED",
+        organizer=_plain_person(organizer[0]) if organizer else None,
+        attendees=tuple(
+            p for p in (_plain_person(a) for a in event.get("ATTENDEE", ())) if p is not None
+        ),
+        marker=MARKER_SOURCE in event,
+        calendar=calendar,
+    )
+
+
+def _split_categories(raw: str) -> list[str]:
+    """icalendar's split on unescaped commas, each part unescaped."""
+    parts, current, i = [], [], 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw):
+            current.append(raw[i : i + 2])
+            i += 2
+            continue
+        if raw[i] == ",":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(raw[i])
+        i += 1
+    parts.append("".join(current))
+    return [_UNESCAPE.sub(_unescaped, part) for part in parts]
+
+
+def _plain_person(prop: _Property) -> Person | None:
+    return _person_of(_UNESCAPE.sub(_unescaped, prop.value), prop.params)
+
+
+def quick_reminder(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder | None:
+    """The reminder a plainly written one-event item holds; None when that takes a full parse.
+
+    Callers fall back to parsing with icalendar on None (a plain item without the marker
+    property also gives None: the full parse then says so).
+    """
+    event = _plain_event(raw)
+    if event is None or MARKER_SOURCE not in event:
+        return None
+    uid = _plain_uid(event)
+    start = _plain_time(event["DTSTART"][0]) if "DTSTART" in event else None
+    if uid is None or not _is_aware(start):
+        return None
+
+    def marker(name: str) -> str:
+        props = event.get(name)
+        return _unescape_text(props[0].value) if props else ""
+
+    return ExistingReminder(
+        uid=uid,
+        source_key=marker(MARKER_SOURCE),
+        kind=marker(MARKER_KIND),
+        inputs=marker(MARKER_INPUTS),
+        start=start,  # type: ignore[arg-type]
+        item_id=item_id,
+        etag=etag,
+        cancelled=_plain_text_value(event.get("STATUS")).strip().upper() == "CANCELLED",
+    )
+
+
 # --- writing reminders -------------------------------------------------------------------
 
 
 def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
     """The VEVENT of a reminder (reminder-events.md), stamped `stamp`."""
+    import icalendar
+
     title = _one_line(reminder.title)
     event = icalendar.Event()
     event.add("UID", reminder.uid)
@@ -348,6 +687,8 @@ def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
 
 def reminder_calendar(reminders: Sequence[Reminder], stamp: datetime) -> icalendar.Calendar:
     """A VCALENDAR holding `reminders` and the VTIMEZONEs they use."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")

@@ -2,7 +2,8 @@
 
 The state is what lets a run be incremental (tokens and cached items) and what
 tells a reminder the user deleted (we wrote it, it is gone) from one we never
-wrote. One file, one transaction per run: a crash leaves the previous state.
+wrote. One file, one transaction per run, committed at the end, so a crash
+leaves the previous state; a run about to remove reminders commits that first.
 """
 
 from __future__ import annotations
@@ -51,12 +52,17 @@ class WrittenReminder:
     fate: str
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` as a 0700 folder, or tighten it (returns it)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
+def make_private(path: Path) -> str | None:
+    """Take group and other access away from an existing file (0600) or folder (0700).
+
+    Returns a warning saying so when it was open to them, None when it was private already.
+    """
+    mode = path.stat().st_mode & 0o777
+    if not mode & 0o077:
+        return None
+    private = 0o700 if path.is_dir() else 0o600
+    path.chmod(private)
+    return f"{path} was open to other users (mode {mode:o}); changed it to {private:o}"
 
 
 class State:
@@ -65,14 +71,15 @@ class State:
     def __init__(self, directory: Path, *, read_only: bool = False) -> None:
         self.path = directory / "state.sqlite3"
         self.read_only = read_only
+        self.warnings: list[str] = []  # folder or file found open to others, and fixed
         if read_only and not self.path.exists():
             self.db = sqlite3.connect(":memory:")
         else:
-            private_dir(directory)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
-            if self.path.stat().st_mode & 0o077:
-                self.path.chmod(0o600)
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            if not read_only:
+                fixed = (make_private(directory), make_private(self.path))
+                self.warnings = [w for w in fixed if w is not None]
             self.db = sqlite3.connect(self.path)
         self.db.executescript(_SCHEMA)
         version = self._meta("schema_version")
@@ -90,6 +97,10 @@ class State:
 
     def __enter__(self) -> State:
         return self
+
+    def commit(self) -> None:
+        """Make what is recorded so far durable; the run goes on in a new transaction."""
+        self.db.commit()
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         if exc_type is None and not self.read_only:
@@ -172,7 +183,7 @@ class State:
 @contextlib.contextmanager
 def lock(directory: Path) -> Iterator[None]:
     """Hold the sync lock of a state folder; LockedError (exit 75) when another run has it."""
-    private_dir(directory)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(directory / "sync.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -219,8 +219,15 @@ class Dav:
         )
         text = connection.getresponse().read().decode()
         connection.close()
-        found = re.findall(r"<href>([^<]+)</href>.*?<displayname>([^<]*)</displayname>", text, re.S)
-        return {name: href for href, name in found}
+        # One response at a time: the principal's has an empty <displayname />, and a search
+        # across responses would give its href the name of whichever calendar is listed next.
+        found = {}
+        for response in re.findall(r"<response>(.*?)</response>", text, re.S):
+            href = re.search(r"<href>([^<]+)</href>", response)
+            name = re.search(r"<displayname>([^<]*)</displayname>", response)
+            if href and name:
+                found[name.group(1)] = href.group(1)
+        return found
 
 
 @dataclass

@@ -1,12 +1,15 @@
 """A CalDAV calendar: windowed reads, incremental sync (RFC 6578), conditional writes.
 
 Requests per run: nothing changed, one sync-collection REPORT; something changed,
-that REPORT plus one calendar-multiget of the changed objects; the first run (or
-after the server forgot the token), a sync-collection without token for the
-baseline and one calendar-query from the window's start on, plus a PROPFIND
-checking the calendar (given by URL) or discovery (given by name). Items are
-pre-filtered on their raw text before any parse. The sync token handed to the
-engine also remembers the calendar's URL, so incremental runs skip discovery.
+that REPORT plus one calendar-multiget of the changed objects, whatever their number.
+The first run (or after the server forgot the token): a PROPFIND checking the calendar
+(given by URL) that also reads its sync token, a sync-collection REPORT from that token
+(proof the server keeps it: far cheaper than listing every member without one), and one
+calendar-query of the window. On servers that advertise `calendar-query-extended`, the
+query asks only for possible interviews and our reminders (text-match, anyof); a server
+that refuses or ignores the filter gets the plain window query, and the token remembers
+it. Items are pre-filtered on their raw text before any parse. The sync token handed to
+the engine also remembers the calendar's URL, so incremental runs skip discovery.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import subprocess
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -41,9 +44,8 @@ from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
 
 if TYPE_CHECKING:
-    from caldav.response import DAVResponse
-
     from caldav import Calendar, DAVClient, Principal
+    from caldav.response import DAVResponse
 
 T = TypeVar("T")
 
@@ -67,16 +69,22 @@ _SYNC_COLLECTION = (
 _CALENDAR_QUERY = (
     _XML + '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
     '<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-    '<C:comp-filter name="VEVENT"><C:time-range start="{start}"/>'
-    "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+    '<C:comp-filter name="VEVENT"><C:time-range start="{start}"/></C:comp-filter>{wanted}'
+    "</C:comp-filter></C:filter></C:calendar-query>"
 )
+# draft-daboo-caldav-extensions: a server that can OR the filters says so in its DAV header.
+_EXTENDED_QUERY = "calendar-query-extended"
+_ANY_OF = '<C:comp-filter name="VEVENT" test="anyof">{filters}</C:comp-filter>'
+_TEXT_MATCH = '<C:prop-filter name="{name}"><C:text-match>{text}</C:text-match></C:prop-filter>'
+_HAS_MARKER = f'<C:prop-filter name="{MARKER_SOURCE}"/>'
+
 _MULTIGET = (
     _XML + '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
     "<D:prop><D:getetag/><C:calendar-data/></D:prop>{hrefs}</C:calendar-multiget>"
 )
 _PROPFIND = (
     _XML + '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
-    "<D:prop><D:resourcetype/><CS:getctag/></D:prop></D:propfind>"
+    "<D:prop>{props}</D:prop></D:propfind>"
 )
 _MKCALENDAR = (
     _XML + '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -152,6 +160,7 @@ class _Token:
     sync: str | None = None  # RFC 6578 sync token
     ctag: str | None = None  # servers without sync-collection
     digest: str | None = None  # servers without either: hash of the window's etag listing
+    plain: bool | None = None  # True: the server refused or ignored the filtered query
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -184,6 +193,8 @@ class CalDAVBackend(Backend):
         self._client: DAVClient | None = None
         self._negotiated = False  # fell back from pre-emptive Basic to the server's challenge
         self._url: str | None = None  # the calendar collection, once known
+        self._offered: str | None = None  # the sync token the checking PROPFIND read
+        self._extended = False  # the server advertises calendar-query-extended
 
     # -- connection ------------------------------------------------------------
 
@@ -218,7 +229,11 @@ class CalDAVBackend(Backend):
         from caldav.lib.http_sync import requests
         from lxml.etree import XMLSyntaxError
 
-        network = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+        network = (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,  # the connection broke mid-answer
+        )
         for attempt in (1, 2):
             try:
                 return exchange()
@@ -299,7 +314,8 @@ class CalDAVBackend(Backend):
     def _check_collection(self, url: str) -> str:
         """`url` itself, after checking that it is a calendar (creating it if allowed)."""
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
-        response = self._send("PROPFIND", url, _PROPFIND, headers)
+        body = _PROPFIND.format(props="<D:resourcetype/><D:sync-token/>")
+        response = self._send("PROPFIND", url, body, headers)
         if response.status == 404 and self.role == "reminders" and self.cfg.create:
             return self._make_calendar(url)
         is_calendar = response.status == 207 and response.tree is not None
@@ -310,6 +326,9 @@ class CalDAVBackend(Backend):
                 f"[{self.role}] {key}: {url} is not a calendar; set [{self.role}] calendar to "
                 f"the name of one ({self._calendar_list()})"
             )
+        token = response.tree.findtext(f".//{_DAV}sync-token")
+        self._offered = token.strip() if token and token.strip() else None
+        self._extended = _EXTENDED_QUERY in (response.headers.get("DAV") or "")
         return url.rstrip("/") + "/"
 
     def _find_by_name(self, name: str) -> str:
@@ -377,14 +396,30 @@ class CalDAVBackend(Backend):
             return (
                 unchanged
                 if ctag == known.ctag
-                else self._full_listing(_Token(known.url, ctag=ctag), window)
+                else self._full_listing(_Token(known.url, ctag=ctag, plain=known.plain), window)
             )
-        if _digest(self._listing(known.url, window, with_data=False)) == known.digest:
+        if _digest(self._listing(known.url, window, with_data=False) or []) == known.digest:
             return unchanged
         return self._full_listing(_Token(known.url, digest=""), window)
 
     def _full_listing(self, baseline: _Token, window: Window) -> SourceChanges:
-        entries = self._listing(baseline.url, window, with_data=True)
+        wanted = self._wanted_filter() if baseline.digest is None and not baseline.plain else ""
+        entries = None
+        if wanted:
+            entries = self._listing(baseline.url, window, with_data=True, wanted=wanted)
+            listed = [e.data for e in entries or () if e.status == 200 and e.data is not None]
+            # Refused, or ignored (it lists what the filter excludes): plain queries from now on.
+            filtered = entries is not None and all(self._may_matter(d) for d in listed)
+            baseline = replace(baseline, plain=not filtered)
+            if filtered and not listed:
+                # Nothing found, or a server that ANDs the filters (it ignores `test`): the
+                # plain query tells, once.
+                entries = None
+        if entries is None:
+            entries = self._listing(baseline.url, window, with_data=True) or []
+            if wanted and not baseline.plain:
+                missed = any(e.data and self._may_matter(e.data) for e in entries)
+                baseline = replace(baseline, plain=missed)
         if baseline.digest is not None:
             baseline = _Token(baseline.url, digest=_digest(entries))
         items = {
@@ -394,12 +429,41 @@ class CalDAVBackend(Backend):
         }
         return SourceChanges(items=items, token=baseline.dump(), full=True)
 
+    def _wanted_filter(self) -> str:
+        """The anyof filter of possible interviews and reminders; "" when it cannot serve.
+
+        Text-match compares ASCII case-insensitively (i;ascii-casemap): keywords with other
+        letters, or a calendar where every event counts, get the plain window query.
+        """
+        if not self._extended or self._everything:
+            return ""
+        if not all(stem.isascii() and stem for stem in self._stems):
+            return ""
+        filters = "".join(
+            _TEXT_MATCH.format(name=name, text=escape(stem))
+            for name in ("SUMMARY", "CATEGORIES")
+            for stem in dict.fromkeys(self._stems)
+        )
+        return _ANY_OF.format(filters=filters + _HAS_MARKER)
+
     def _baseline(self, url: str) -> _Token:
-        """A fresh token: a sync token, else the ctag, else a digest of the coming listing."""
-        try:
-            response = self._report(url, _SYNC_COLLECTION.format(token=""), "0")
-        except AuthError:
-            response = None  # some servers answer 403 to a REPORT they do not support
+        """A fresh token: a sync token, else the ctag, else a digest of the coming listing.
+
+        The token the PROPFIND read is checked by a sync-collection from it: nothing (or
+        little) changed since, so the server answers without listing every member, as it
+        must for a sync-collection without token.
+        """
+        response = None
+        for offered in dict.fromkeys((self._offered or "", "")):
+            try:
+                response = self._report(url, _SYNC_COLLECTION.format(token=escape(offered)), "0")
+            except AuthError:
+                response = None  # some servers answer 403 to a REPORT they do not support
+                break
+            except _TokenRejected:
+                continue  # it offered a token it does not take back: start from none
+            if response.status == 207 or not offered:
+                break
         if response is not None and response.status == 207:
             _, sync, _ = _multistatus(response)
             if sync:
@@ -409,20 +473,31 @@ class CalDAVBackend(Backend):
 
     def _ctag(self, url: str) -> str | None:
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
-        response = self._send("PROPFIND", url, _PROPFIND, headers)
+        body = _PROPFIND.format(props="<D:resourcetype/><CS:getctag/>")
+        response = self._send("PROPFIND", url, body, headers)
         if response.status != 207 or response.tree is None:
             return None
         node = response.tree.find(".//{http://calendarserver.org/ns/}getctag")
         return node.text if node is not None and node.text else ""
 
-    def _listing(self, url: str, window: Window, *, with_data: bool) -> list[_Entry]:
+    def _listing(
+        self, url: str, window: Window, *, with_data: bool, wanted: str = ""
+    ) -> list[_Entry] | None:
+        """The window's objects; with a `wanted` filter, None when the server refuses it."""
         # No end: an event far ahead must be known when the window reaches it, and the sync
         # token only reports what changes.
         data = "<C:calendar-data/>" if with_data else ""
-        body = _CALENDAR_QUERY.format(data=data, start=_utc(window.start))
-        response = self._report(url, body, "1")
+        body = _CALENDAR_QUERY.format(data=data, start=_utc(window.start), wanted=wanted)
+        try:
+            response = self._report(url, body, "1")
+        except (AuthError, UnreachableError):
+            if not wanted:
+                raise
+            return None  # a 403 / 5xx to the filter: the plain query decides
         if response.status == 404:
             raise _TokenRejected
+        if wanted and response.status != 207:
+            return None
         if response.status != 207:
             raise UnreachableError(
                 f"{self._server}: the calendar query failed ({response.status} {response.reason})"
@@ -490,6 +565,9 @@ class CalDAVBackend(Backend):
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         if MARKER_SOURCE not in item.text:
             return None
+        quick = ical.quick_reminder(item.text, item_id=item_id, etag=item.etag)
+        if quick is not None:
+            return quick
         import icalendar
 
         try:

@@ -251,6 +251,8 @@ class GoogleBackend(Backend):
             "start": when(reminder.start),
             "end": when(reminder.end),
             "transparency": "transparent",  # a reminder does not make the user busy
+            # Live again when it replaces one removed earlier (Google keeps that one, cancelled).
+            "status": "confirmed",
             "reminders": {
                 "useDefault": False,
                 "overrides": [

@@ -38,6 +38,7 @@ _VALARM = re.compile(r"^BEGIN:VALARM\r?\n.*?^END:VALARM\r?\n?", re.M | re.S | re
 _UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
+_SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
 _END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
 _NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
 _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
@@ -114,10 +115,11 @@ class IcsBackend(Backend):
         return SourceChanges(items=items, token=digest, full=True)
 
     def _may_matter(self, block: str) -> bool:
+        """Cheap pre-filter: a keyword in a title or category (what detection reads), or ours."""
         if self._everything or MARKER_SOURCE in block:
             return True
-        folded = _fold_keyword(_FOLD.sub("", block))
-        return any(needle in folded for needle in self._needles)
+        searched = _fold_keyword(" ".join(_SEARCHED_LINE.findall(_FOLD.sub("", block))))
+        return any(needle in searched for needle in self._needles)
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         if item.etag == _NOT_UTF8:
@@ -129,6 +131,9 @@ class IcsBackend(Backend):
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         if MARKER_SOURCE not in item.text or item.etag == _NOT_UTF8:
             return None
+        quick = ical.quick_reminder(item.text, item_id=item_id, etag=item.etag)
+        if quick is not None:
+            return quick
         import icalendar
 
         for event in icalendar.Calendar.from_ical(item.text).walk("VEVENT"):
