@@ -138,14 +138,19 @@ def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | No
 
 def save_credentials(token_path: Path, credentials: Credentials) -> None:
     """Write the token atomically, readable by the user only (file 0600, folder 0700)."""
-    token_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=token_path.parent, prefix=".google-token.", suffix=".tmp")
+    write_private(token_path, credentials.to_json())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` by `text` atomically, readable by the user only (file 0600, folder 0700)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(credentials.to_json())
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, token_path)
+        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -32,6 +32,11 @@ EVENT_SCOPES = {
     "https://www.googleapis.com/auth/calendar.events.owned",
     "https://www.googleapis.com/auth/calendar.app.created",
 }
+CALENDAR_SCOPES = {
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/calendar.app.created",
+    "https://www.googleapis.com/auth/calendar.calendars",
+}
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 MAX_PAGE = 2500
 MAX_BATCH = 50
@@ -313,7 +318,9 @@ class CalendarEmulator:
                 return self._token(headers, body)
             if path == "/o/oauth2/auth" and method == "GET":
                 return self._consent(query)
-            self._check_auth(headers)
+            granted = self._check_auth(headers)
+            if path == CALENDAR_PREFIX.rstrip("/") and method == "POST":
+                return self._insert_calendar(granted, body)
             if path == BATCH_PATH and method == "POST":
                 self._inject("batch")
                 return self._batch(headers, body)
@@ -476,6 +483,26 @@ class CalendarEmulator:
             return _json_response(e.status, e.body)
 
     # -- calendar calls --------------------------------------------------------
+
+    def _insert_calendar(self, granted: frozenset[str], body: bytes) -> Response:
+        """calendars.insert: a secondary calendar, owned by the user."""
+        if not granted & CALENDAR_SCOPES:
+            raise ApiError(
+                403,
+                "insufficientPermissions",
+                "Request had insufficient authentication scopes.",
+            )
+        payload = json.loads(body or b"{}")
+        if not payload.get("summary"):
+            raise _bad("Missing title.", "required")
+        with self.lock:
+            self.calls.append("calendars.insert")
+            calendar_id = f"c_{secrets.token_hex(16)}@group.calendar.google.com"
+            self.calendars[calendar_id] = {}
+        return _json_response(
+            200,
+            {"kind": "calendar#calendar", "id": calendar_id, "summary": payload["summary"]},
+        )
 
     def _call(self, method: str, path: str, query: dict, headers: dict, body: bytes) -> Response:
         if not path.startswith(CALENDAR_PREFIX):

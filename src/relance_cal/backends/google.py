@@ -36,6 +36,7 @@ PAGE_SIZE = 2500  # the most events.list returns at once
 BATCH_SIZE = 50  # the most calls Google accepts in one Calendar batch
 MAX_POPUPS = 5  # Google's limit on reminders.overrides
 MAX_PROPERTY_VALUE = 1024  # Google truncates longer extended-property values silently
+CREATED_CALENDARS = "google-calendars.json"  # beside the token: ids of calendars the tool made
 RETRY_SECONDS = 60.0  # total time spent backing off before giving up (exit 4)
 FIRST_DELAY = 0.5
 HTTP_TIMEOUT = 30  # seconds for one HTTP exchange
@@ -80,7 +81,10 @@ class GoogleBackend(Backend):
     def __init__(
         self, cfg: CalendarConfig, detection: Detection, *, role: str, token_path: Path
     ) -> None:
-        self.identity = f"google:{cfg.calendar_id}"
+        # A calendar the tool creates is known by its name until Google gives it an id.
+        self.identity = (
+            f"google:created:{_created_name(cfg)}" if cfg.create else f"google:{cfg.calendar_id}"
+        )
         self.retry_seconds = RETRY_SECONDS
         self._cfg = cfg
         self._role = role
@@ -92,6 +96,37 @@ class GoogleBackend(Backend):
         self._http: Any = None
         self._service: Any = None
         self._first_token: str | None = None
+        self._resolved_id: str | None = None
+
+    def _calendar_id(self) -> str:
+        """The calendar's id; with `create = true`, the one the tool made (on first use)."""
+        if self._resolved_id is None:
+            self._resolved_id = (
+                self._created_calendar() if self._cfg.create else self._cfg.calendar_id
+            )
+        return self._resolved_id
+
+    def _created_calendar(self) -> str:
+        """The id of the calendar named `calendar` that the tool created, creating it once.
+
+        Its id is kept beside the token: with the least-privilege scopes the tool cannot list
+        the user's calendars to find it again.
+        """
+        name = _created_name(self._cfg)
+        record = self._token_path.with_name(CREATED_CALENDARS)
+        try:
+            known = json.loads(record.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            known = {}
+        except (OSError, ValueError) as e:
+            raise ConfigError(
+                f"{record}: unreadable ({e}); delete it to create the calendar again"
+            ) from None
+        if name not in known:
+            created = self._execute(self._api().calendars().insert(body={"summary": name}))
+            known[name] = created["id"]
+            google_auth.write_private(record, json.dumps(known, indent=2))
+        return known[name]
 
     # -- reading ---------------------------------------------------------------
 
@@ -116,7 +151,7 @@ class GoogleBackend(Backend):
         page_token = None
         while True:
             request = events.list(
-                calendarId=self._cfg.calendar_id,
+                calendarId=self._calendar_id(),
                 singleEvents=True,
                 maxResults=PAGE_SIZE,
                 **query,
@@ -182,7 +217,7 @@ class GoogleBackend(Backend):
                 organizer=_person(organizer) if organizer else None,
                 attendees=tuple(_person(a) for a in event.get("attendees", [])),
                 marker=_marker(event),
-                calendar=self._cfg.calendar_id,
+                calendar=self._calendar_id(),
             )
         ]
 
@@ -212,7 +247,7 @@ class GoogleBackend(Backend):
     def fetch(self, item_id: str) -> RawItem | None:
         from googleapiclient.errors import HttpError
 
-        request = self._api().events().get(calendarId=self._cfg.calendar_id, eventId=item_id)
+        request = self._api().events().get(calendarId=self._calendar_id(), eventId=item_id)
         try:
             event = self._execute(request)
         except HttpError as e:
@@ -356,7 +391,7 @@ class GoogleBackend(Backend):
         from googleapiclient.http import BatchHttpRequest
 
         events = self._api().events()
-        calendar = self._cfg.calendar_id
+        calendar = self._calendar_id()
         answers: dict[str, tuple[dict | None, Any]] = {}
 
         def collect(request_id: str, response: dict | None, error: Any) -> None:
@@ -444,7 +479,7 @@ class GoogleBackend(Backend):
     def _failure(self, error: Any) -> Exception:
         """The user's error for an HTTP answer that retrying will not change."""
         status, reason = error.resp.status, _reason(error)
-        where = f"{self._role}.calendar_id = {self._cfg.calendar_id!r}"
+        where = f"{self._role}.calendar_id = {self._resolved_id or self._cfg.calendar_id!r}"
         if status == 401:
             return google_auth.refused()
         if status == 403 and reason in INSUFFICIENT_SCOPE:
@@ -572,6 +607,10 @@ def _fold(text: str) -> str:
     """Lower case without accents, for keyword matching."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _created_name(cfg: CalendarConfig) -> str:
+    return cfg.calendar or "relance-cal"
 
 
 def _with_slash(url: str) -> str:
