@@ -625,6 +625,23 @@ def _plain_person(prop: _Property) -> Person | None:
     return _person_of(_UNESCAPE.sub(_unescaped, prop.value), prop.params)
 
 
+def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder | None:
+    """The reminder an item's iCalendar text holds; None when no event carries the marker."""
+    if MARKER_SOURCE not in raw:
+        return None
+    quick = quick_reminder(raw, item_id=item_id, etag=etag)
+    if quick is not None:
+        return quick
+    try:
+        events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    except _PARSE_ERRORS as e:
+        raise EventError(_label_from_text(raw), f"not valid iCalendar: {e}") from None
+    for event in events:
+        if MARKER_SOURCE in event:
+            return existing_reminder(event, item_id=item_id, etag=etag)
+    return None
+
+
 def quick_reminder(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder | None:
     """The reminder a plainly written one-event item holds; None when that takes a full parse.
 

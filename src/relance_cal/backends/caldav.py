@@ -563,21 +563,7 @@ class CalDAVBackend(Backend):
         return ical.parse_item(item.text, window, calendar=self.cfg.calendar or self.cfg.url)
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
-        if MARKER_SOURCE not in item.text:
-            return None
-        quick = ical.quick_reminder(item.text, item_id=item_id, etag=item.etag)
-        if quick is not None:
-            return quick
-        import icalendar
-
-        try:
-            events = icalendar.Calendar.from_ical(item.text).walk("VEVENT")
-        except ValueError as e:
-            raise EventError(item_id, f"not valid iCalendar: {e}") from None
-        for event in events:
-            if MARKER_SOURCE in event:
-                return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
-        return None
+        return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
     def fetch(self, item_id: str) -> RawItem | None:
         response = self._send("GET", self._absolute(item_id), headers={"Accept": "text/calendar"})

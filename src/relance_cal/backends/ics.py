@@ -129,16 +129,9 @@ class IcsBackend(Backend):
         return ical.parse_item(item.text, window, calendar=str(self.path))
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
-        if MARKER_SOURCE not in item.text or item.etag == _NOT_UTF8:
+        if item.etag == _NOT_UTF8:
             return None
-        quick = ical.quick_reminder(item.text, item_id=item_id, etag=item.etag)
-        if quick is not None:
-            return quick
-        import icalendar
-
-        for event in icalendar.Calendar.from_ical(item.text).walk("VEVENT"):
-            return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
-        return None
+        return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
     def fetch(self, item_id: str) -> RawItem | None:
         return None  # flush rebases on the file as it is then: no conflict reaches the engine

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from relance_cal import ical
 from relance_cal.backends.base import (
-    MARKER_SOURCE,
     Backend,
     ExistingReminder,
     RawItem,
@@ -61,13 +60,7 @@ class MemoryBackend(Backend):
         return ical.parse_item(item.text, window, calendar=self.identity)
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
-        if MARKER_SOURCE not in item.text:
-            return None
-        import icalendar
-
-        for event in icalendar.Calendar.from_ical(item.text).walk("VEVENT"):
-            return ical.existing_reminder(event, item_id=item_id, etag=item.etag)
-        return None
+        return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
     def fetch(self, item_id: str) -> RawItem | None:
         return self.items.get(item_id)
