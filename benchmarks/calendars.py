@@ -282,9 +282,16 @@ def _interview(rng: random.Random, n: int, *, ahead: bool = False) -> Event:
 
 
 def changed(event: Event, round_: int) -> Event:
-    """The interview as the user edits it after the call: the announced answer changes."""
-    kept = [line for line in event.description.split("\n") if not line.startswith("Réponse")]
-    return replace(event, description=f"Réponse : sous {round_ % 20 + 1} jours\n" + "\n".join(kept))
+    """The interview as the user edits it after the call: new points noted (the follow-up
+    draft quotes them, so its reminder is rewritten)."""
+    lines = event.description.split("\n")
+    lines = [
+        f"Points : {_WORDS[round_ % len(_WORDS)]} (tour {round_})"
+        if line.startswith("Points")
+        else line
+        for line in lines
+    ]
+    return replace(event, description="\n".join(lines))
 
 
 def interview_to_change(events: list[Event]) -> Event:

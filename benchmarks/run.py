@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import importlib.metadata
 import importlib.util
 import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -114,21 +117,37 @@ class Measure:
         return min(reads), max(reads)
 
 
+# A process forked from this one (large: it holds the calendars and the Google emulator)
+# would report this one's memory as its own peak: a small launcher starts each measured
+# process and reports its wall time and peak RSS.
+_LAUNCHER = """
+import os, sys, time
+began = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - began
+with open(sys.argv[1], "w") as f:
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def spawn(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
     """Run a process to its end: (wall seconds, peak RSS in MB). Fails loudly on an error."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(args, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = code = os.waitstatus_to_exitcode(status)
-        if code != 0:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as result,
+    ):
+        launcher = [sys.executable, "-c", _LAUNCHER, result.name, *args]
+        subprocess.run(launcher, stdout=out, stderr=err, env=env, cwd=cwd, check=True)
+        seconds, rss_kb, code = result.read().split()
+        if int(code) != 0:
             err.seek(0)
             out.seek(0)
             raise RuntimeError(
                 f"{' '.join(args)} exited {code}:\n{out.read().decode()}\n{err.read().decode()}"
             )
-    return seconds, usage.ru_maxrss / 1024
+    return float(seconds), int(rss_kb) / 1024
 
 
 class Scenario:
@@ -136,6 +155,15 @@ class Scenario:
 
     backend = ""
     source: str | None = None  # the source calendar's path, when requests go to a server
+    bare_label: str | None = None  # the bare incremental read of this backend, if any
+
+    def incremental_token(self) -> str:
+        """The server's sync token now (asked directly, not counted)."""
+        raise NotImplementedError
+
+    def bare_incremental(self, token: str) -> Sample:
+        """The bare script reading what changed since `token`."""
+        raise NotImplementedError
 
     def __init__(self, size: int, events: list[calendars.Event], home: Path) -> None:
         self.size = size
@@ -211,6 +239,16 @@ def measure(
     return result
 
 
+def reads_of_first_sync(scenario: Scenario, repeat: int) -> Measure:
+    """The first sync without its writes (`sync --dry-run`): what the baselines compare to."""
+    return measure(
+        "first sync, reads only (sync --dry-run)",
+        repeat,
+        partial(scenario.sync, "--dry-run"),
+        lambda _: scenario.reset(),
+    )
+
+
 def shared_first_sync(scenario: CalDAVScenario) -> Measure:
     """Once: the first sync writing its reminders into the 10,000-event calendar itself."""
     shared = CalDAVScenario(
@@ -223,12 +261,39 @@ def shared_first_sync(scenario: CalDAVScenario) -> Measure:
     return found
 
 
-def ours(scenario: Scenario, repeat: int) -> list[Measure]:
+def ours(scenario: Scenario, repeat: int) -> tuple[list[Measure], list[Measure]]:
+    """relance-cal's runs, and the bare incremental reads measured alongside them."""
     first = measure("first sync", repeat, scenario.sync, lambda _: scenario.reset())
     settle = measure("sync after its own writes", 1, scenario.sync)
-    quiet = measure("no change", repeat, scenario.sync)
-    changed = measure("one interview changed", repeat, scenario.sync, scenario.change)
-    return [first, settle, quiet, changed]
+    quiet, bare_quiet = paired(scenario, "no change", repeat, change=False)
+    scenario.change(0)  # once, not measured: the next runs also read back the last one's writes
+    scenario.sync()
+    changed, bare_changed = paired(scenario, "one interview changed", repeat, change=True)
+    return [first, settle, quiet, changed], [m for m in (bare_quiet, bare_changed) if m]
+
+
+def paired(
+    scenario: Scenario, label: str, repeat: int, *, change: bool
+) -> tuple[Measure, Measure | None]:
+    """Our run and the bare incremental read of the same change, in alternating order, so
+    that both meet the server in the same state."""
+    if scenario.bare_label is None:
+        before = (lambda n: scenario.change(n + 1)) if change else None
+        return measure(label, repeat, scenario.sync, before), None
+    ours_, bare = (
+        Measure(label),
+        Measure(f"{scenario.bare_label}, {'one' if change else 'no'} change"),
+    )
+    for n in range(repeat):
+        token = scenario.incremental_token()
+        if change:
+            scenario.change(n + 1)
+        runs = [(ours_, scenario.sync), (bare, partial(scenario.bare_incremental, token))]
+        for found, run in runs if n % 2 else runs[::-1]:
+            found.samples.append(run())
+    for found in (ours_, bare):
+        print(f"    {found.label}: {found.seconds:.2f} s, requests {_span(found.requests)}")
+    return ours_, bare
 
 
 # --- ics ---------------------------------------------------------------------------------
@@ -367,6 +432,8 @@ def _sync_storage(root: Path, name: str, objects: dict[str, str]) -> bool:
     if not folder.exists():
         servers.fill_calendar(root, name, objects)
         return True
+    # Old sync tokens only slow Radicale down: every run starts without them.
+    shutil.rmtree(folder / ".Radicale.cache" / "sync-token", ignore_errors=True)
     present = {p.name for p in folder.glob("*.ics")}
     for stray in present - set(objects):
         (folder / stray).unlink()
@@ -432,7 +499,12 @@ class CalDAVScenario(Scenario):
             self.object, calendars.ics_object(calendars.changed(self.interview, round_))
         )
 
-    def token(self) -> str:
+    bare_label = "bare sync-token REPORT (caldav)"
+
+    def bare_incremental(self, token: str) -> Sample:
+        return self.bare("caldav-sync", self.relay.url, self.path, token)
+
+    def incremental_token(self) -> str:
         """The calendar's current sync token, asked directly (not counted)."""
         body = (
             '<?xml version="1.0"?><D:propfind xmlns:D="DAV:">'
@@ -446,29 +518,7 @@ class CalDAVScenario(Scenario):
     def baselines(self, repeat: int, issue9: bool) -> list[Measure]:
         url = self.relay.url
         start, end = window()
-        tokens: list[str] = []
-
-        def take_token(_: int) -> None:
-            tokens.append(self.token())
-
-        def token_then_change(round_: int) -> None:
-            tokens.append(self.token())
-            self.change(100 + round_)
-
-        found = [
-            measure(
-                "bare sync-token REPORT (caldav), no change",
-                repeat,
-                lambda: self.bare("caldav-sync", url, self.path, tokens[-1]),
-                take_token,
-            ),
-            measure(
-                "bare sync-token REPORT (caldav), one change",
-                repeat,
-                lambda: self.bare("caldav-sync", url, self.path, tokens[-1]),
-                token_then_change,
-            ),
-        ]
+        found: list[Measure] = []
         found.append(
             measure(
                 "caldav search(start, end, expand=True) of the window",
@@ -618,31 +668,18 @@ class GoogleScenario(Scenario):
         new = calendars.changed(self.interview, round_)
         self.emulator.edit_event(self.event_id, description=new.description)
 
-    def sync_token(self) -> str:
+    bare_label = "bare events.list with the sync token"
+
+    def incremental_token(self) -> str:
         return base64.urlsafe_b64encode(f"primary:{self.emulator.seq}".encode()).decode()
+
+    def bare_incremental(self, token: str) -> Sample:
+        return self.bare("google-sync", self.relay.url, str(self.token_file), token)
 
     def baselines(self, repeat: int, issue9: bool) -> list[Measure]:
         start, end = window()
-        tokens: list[str] = []
         endpoint, token_file = self.relay.url, str(self.token_file)
-
-        def token_then_change(round_: int) -> None:
-            tokens.append(self.sync_token())
-            self.change(100 + round_)
-
         return [
-            measure(
-                "bare events.list with the sync token, no change",
-                repeat,
-                lambda: self.bare("google-sync", endpoint, token_file, tokens[-1]),
-                lambda _: tokens.append(self.sync_token()),
-            ),
-            measure(
-                "bare events.list with the sync token, one change",
-                repeat,
-                lambda: self.bare("google-sync", endpoint, token_file, tokens[-1]),
-                token_then_change,
-            ),
             measure(
                 "re-listing the window (events.list, all pages)",
                 repeat,
@@ -665,14 +702,15 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def startup(repeat: int = 21) -> tuple[float, float]:
-    """Median wall time of `python -c pass` and of `relance-cal --help`."""
+    """Median wall time of `python -c pass` and of `relance-cal --help`, runs interleaved."""
     env = base_env()
-
-    def median(args: list[str]) -> float:
-        spawn(args, env)  # warm the file cache
-        return statistics.median(spawn(args, env)[0] for _ in range(repeat))
-
-    return median([sys.executable, "-c", "pass"]), median([str(RELANCE), "--help"])
+    bare, cli = [sys.executable, "-c", "pass"], [str(RELANCE), "--help"]
+    spawn(cli, env)  # bytecode written, files cached
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        times[0].append(spawn(bare, env)[0])
+        times[1].append(spawn(cli, env)[0])
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 # --- report -------------------------------------------------------------------------------
@@ -974,8 +1012,10 @@ def report(
         "  emulator of the test suite (tests/gcal/emulator.py), driven by the real",
         "  google-api-python-client. A relay in front of each server counts HTTP requests and",
         '  bytes both ways. For the .ics file, a "request" is a rewrite of the file.',
-        f"- Wall time: median of {repeat} runs (fewer where the row says); peak RSS: the",
-        "  largest of the runs. Requests: min-max over the runs.",
+        "- Each measured process is started by a small launcher that reports its wall time",
+        "  (spawn to exit) and peak RSS (ru_maxrss), bytecode caching on as after a pip install.",
+        f"  Wall time: median of {repeat} runs (fewer where the row says); peak RSS: the largest",
+        "  of the runs. Requests: min-max over the runs.",
         "- Scenarios: *first sync* (no state, no reminder in the calendar); *sync after its own",
         "  writes* (the run after a first sync); *no change* (cron, nothing happened);",
         "  *one interview changed* (another client edits the answer date of one interview",
@@ -1026,6 +1066,8 @@ def main() -> None:
         help="where calendars and Radicale's storage live (kept between runs)",
     )
     args = parser.parse_args()
+    # Stopped from outside: still stop the servers this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [
         int(s)
         for s in (args.sizes or ("1000,10000" if args.quick else "1000,10000,50000")).split(",")
@@ -1059,15 +1101,24 @@ def main() -> None:
                 else:
                     scenario = GoogleScenario(size, events[size], home)
                 runs = repeat if size <= 10_000 else min(repeat, 3)
+                # This process serves the Google emulator and the relays: its garbage
+                # collector must not walk the calendars in the middle of a measured request.
+                gc.collect()
+                gc.freeze()
                 try:
-                    results.rows[(backend, size)] = ours(scenario, runs)
-                    results.baselines[(backend, size)] = scenario.baselines(
+                    rows, alongside = ours(scenario, runs)
+                    results.rows[(backend, size)] = rows
+                    results.baselines[(backend, size)] = alongside + scenario.baselines(
                         runs, issue9=(backend == "caldav" and size == 10_000)
                     )
                     if backend == "caldav" and size == 10_000:
-                        results.rows[(backend, size)].append(shared_first_sync(scenario))
+                        results.rows[(backend, size)] += [
+                            reads_of_first_sync(scenario, runs),
+                            shared_first_sync(scenario),
+                        ]
                 finally:
                     scenario.close()
+                    gc.unfreeze()
     finally:
         if radicale is not None:
             radicale.close()

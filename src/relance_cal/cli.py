@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
-import traceback
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -266,6 +264,8 @@ def status(session: Session, as_json: bool) -> int:
     """One row per interview: follow-up moment, deadline, status, reminder."""
     plan = session.plan()
     if as_json:
+        import json  # only here: every import delays `relance-cal --help`
+
         click.echo(json.dumps([_row_json(row) for row in plan.rows], ensure_ascii=False, indent=2))
     else:
         click.echo(_status_table(plan.rows, session.config))
@@ -508,14 +508,20 @@ def main() -> None:
         code = 130
     except UserError as e:
         if _verbose:
-            traceback.print_exc()
+            _print_traceback()
         warn(e.message)
         code = e.exit_code
     except KeyboardInterrupt:
         code = 130
     except Exception as e:  # the boundary: no traceback reaches a user unless -v
         if _verbose:
-            traceback.print_exc()
+            _print_traceback()
         warn(f"unexpected error: {type(e).__name__}; run with -v for details")
         code = 70
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _print_traceback() -> None:
+    import traceback  # only on errors with -v: every import delays `relance-cal --help`
+
+    traceback.print_exc()

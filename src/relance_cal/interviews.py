@@ -153,12 +153,16 @@ _POSITION_WORDS = ("poste", "position", "role", "job")
 
 def _fold(text: str) -> str:
     """Lower case, no accents, typographic apostrophes made plain: what matching compares."""
+    if text.isascii():  # nothing to decompose: the common case, many times faster
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _fold_with_origin(text: str) -> tuple[str, list[int]]:
     """`_fold(text)`, and for each folded character the index of the one it came from."""
+    if text.isascii():
+        return text.casefold(), list(range(len(text)))
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):

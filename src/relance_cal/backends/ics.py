@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,6 +94,7 @@ class IcsBackend(Backend):
         if token == digest:
             return SourceChanges(token=digest, unchanged=True)
         text = (data or b"").decode("utf-8", "surrogateescape")
+        del data  # one copy of a large file at a time
         zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
         blocks: dict[str, list[str]] = {}
         for n, match in enumerate(_VEVENT.finditer(text)):
@@ -157,36 +159,67 @@ class IcsBackend(Backend):
         self._pending[existing.uid] = None
 
     def flush(self) -> None:
-        """Apply the buffered changes to the file as it is now, in one atomic write."""
+        """Apply the buffered changes to the file as it is now, in one atomic write.
+
+        The file is written out in pieces of its text, never copied whole: a 50,000-event
+        calendar is tens of megabytes.
+        """
         if not self._pending:
             return
         data = self._read()
         text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
+        del data
         newline = "\r\n" if "\r\n" in text or not text else "\n"
         pending = dict(self._pending)
-
-        def replace_ours(match: re.Match[str]) -> str:
+        pieces: list[tuple[int, int] | str] = []  # spans of `text` kept as they are, new text
+        replaced: list[tuple[int, int]] = []
+        kept = 0
+        for match in _VEVENT.finditer(text):
             block = match.group(0)
             if MARKER_SOURCE not in block:
-                return block  # not ours: never touched
+                continue  # not ours: never touched
             uid = _uid(block)
             if uid not in pending:
-                return block
+                continue
             new = pending.pop(uid)
-            return "" if new is None else _newlines(new, newline)
+            pieces.append((kept, match.start()))
+            if new is not None:
+                pieces.append(_newlines(new, newline))
+            replaced.append((match.start(), match.end()))
+            kept = match.end()
+        pieces.append((kept, len(text)))
 
-        text = _VEVENT.sub(replace_ours, text)
+        def untouched(match: re.Match[str]) -> bool:
+            return not any(start <= match.start() < end for start, end in replaced)
+
         additions = [_newlines(t, newline) for t in pending.values() if t is not None]
-        present = {i for m in _VTIMEZONE.finditer(text) for i in _tzids(m.group(0))}
+        present = {i for m in _VTIMEZONE.finditer(text) if untouched(m) for i in _tzids(m.group(0))}
         additions[:0] = [_newlines(t, newline) for z, t in self._zones.items() if z not in present]
         if additions:
-            ends = list(_END_CALENDAR.finditer(text))
+            ends = [m for m in _END_CALENDAR.finditer(text) if untouched(m)]
             if not ends:
                 raise ConfigError(f"{self.path}: not an iCalendar file (no END:VCALENDAR)")
             at = ends[-1].start()
-            text = text[:at] + "".join(additions) + text[at:]
-        _atomic_write(self.path, text.encode("utf-8", "surrogateescape"))
+            where = next(
+                n for n, p in enumerate(pieces) if isinstance(p, tuple) and p[0] <= at <= p[1]
+            )
+            start, end = pieces[where]  # type: ignore[misc]
+            pieces[where : where + 1] = [(start, at), "".join(additions), (at, end)]
+        _atomic_write(self.path, _encoded(text, pieces))
         self._pending.clear()
+
+
+_CHUNK = 1 << 20  # characters encoded at a time
+
+
+def _encoded(text: str, pieces: list[tuple[int, int] | str]) -> Iterator[bytes]:
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece.encode("utf-8", "surrogateescape")
+            continue
+        start, end = piece
+        for at in range(start, end, _CHUNK):
+            yield text[at : min(at + _CHUNK, end)].encode("utf-8", "surrogateescape")
 
 
 def _tzids(vtimezone: str) -> list[str]:
@@ -197,7 +230,7 @@ def _newlines(text: str, newline: str) -> str:
     return text if newline == "\r\n" else text.replace("\r\n", "\n")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
     try:
         mode = path.stat().st_mode & 0o7777
@@ -206,7 +239,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                f.write(chunk)
             f.flush()
             os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
