@@ -238,6 +238,8 @@ class Relay:
     requests: list[tuple[str, str]] = field(default_factory=list)
     without_sync_collection: bool = False  # answer sync-collection REPORTs like an old server
     without_ctag: bool = False  # drop getctag from PROPFIND answers
+    without_sync_token: bool = False  # drop sync-token from PROPFIND answers
+    offers_unknown_tokens: bool = False  # PROPFIND answers show a sync token never given
     before: Callable[[str, str], None] | None = None  # called with (method, path) before relaying
 
     @property
@@ -248,6 +250,8 @@ class Relay:
         self.requests.clear()
         self.without_sync_collection = False
         self.without_ctag = False
+        self.without_sync_token = False
+        self.offers_unknown_tokens = False
         self.before = None
 
 
@@ -265,7 +269,9 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
             ):
                 self.answer(403, {"Content-Type": "text/xml"}, _UNSUPPORTED_REPORT)
                 return
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            # Plain answers (no gzip), so that the features above can be hidden in them.
+            dropped = ("host", "accept-encoding")
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
             connection = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
             connection.request(self.command, self.path, body, headers)
             response = connection.getresponse()
@@ -273,6 +279,10 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
             connection.close()
             if relay.without_ctag and self.command == "PROPFIND":
                 content = re.sub(rb"<CS:getctag>[^<]*</CS:getctag>", b"", content)
+            if relay.without_sync_token and self.command == "PROPFIND":
+                content = re.sub(rb"<(\w+:)?sync-token>[^<]*</(\w+:)?sync-token>", b"", content)
+            if relay.offers_unknown_tokens and self.command == "PROPFIND":
+                content = content.replace(b"/ns/sync/", b"/ns/sync/0000")
             skip = ("content-length", "transfer-encoding", "connection")
             passed = {k: v for k, v in response.getheaders() if k.lower() not in skip}
             self.answer(response.status, passed, content)

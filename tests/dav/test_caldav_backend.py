@@ -99,8 +99,9 @@ def test_first_sync_lists_the_window_pre_filtered(calendar_config, dav, relay):
     later = changes.items[calendar + "later.ics"]
     assert cal.occurrences(calendar + "later.ics", later, WINDOW) == []
     assert changes.items[calendar + "acme.ics"].etag
-    # check the calendar, take the baseline token, list the window: never a GET per event
-    assert request_kinds(relay) == ["PROPFIND", "REPORT", "REPORT"]
+    # check the calendar (its sync token comes along), list the window: never a GET per event
+    assert request_kinds(relay) == ["PROPFIND", "REPORT"]
+    assert backend(calendar_config, calendar).changes(changes.token, WINDOW).unchanged
 
 
 def test_calendar_found_by_display_name(calendar_config, dav, relay):
@@ -250,15 +251,44 @@ def test_interviews_only_calendar_lists_everything(calendar_config, dav):
     assert list(cal.changes(None, WINDOW).items) == [calendar + "acme.ics"]
 
 
-@pytest.mark.parametrize("missing", ["sync-collection", "sync-collection and ctag"])
+def test_a_server_refusing_the_token_it_offered_is_asked_by_report(calendar_config, dav, relay):
+    relay.offers_unknown_tokens = True  # PROPFIND shows a sync token the server never gave
+    calendar = dav.make_calendar()
+    dav.put(calendar + "acme.ics", INTERVIEW)
+    first = backend(calendar_config, calendar).changes(None, WINDOW)
+
+    # Refused at its first use: a full listing, the baseline from a sync-collection REPORT.
+    again = backend(calendar_config, calendar).changes(first.token, WINDOW)
+    assert again.full and list(again.items) == [calendar + "acme.ics"]
+    relay.requests.clear()
+    assert backend(calendar_config, calendar).changes(again.token, WINDOW).unchanged
+    assert request_kinds(relay) == ["REPORT"]
+
+    # Remembered across runs: after the next lost token, no offered token is tried.
+    lost = again.token.replace("/sync/", "/sync/0000")
+    relay.requests.clear()
+    listing = backend(calendar_config, calendar).changes(lost, WINDOW)
+    assert listing.full and list(listing.items) == [calendar + "acme.ics"]
+    assert request_kinds(relay) == ["REPORT", "PROPFIND", "REPORT", "REPORT"]
+    assert backend(calendar_config, calendar).changes(listing.token, WINDOW).unchanged
+
+
+@pytest.mark.parametrize(
+    "missing", ["sync-collection", "sync-collection and ctag", "sync-collection, token shown"]
+)
 def test_servers_without_sync_collection(calendar_config, dav, relay, missing: str):
     relay.without_sync_collection = True
     relay.without_ctag = "ctag" in missing
+    relay.without_sync_token = "token shown" not in missing
     calendar = dav.make_calendar()
     dav.put(calendar + "acme.ics", INTERVIEW)
     cal = backend(calendar_config, calendar)
     first = cal.changes(None, WINDOW)
     assert list(first.items) == [calendar + "acme.ics"]
+    if not relay.without_sync_token:
+        # A token shown by PROPFIND, refused by the REPORT: listed again, asked no more.
+        first = cal.changes(first.token, WINDOW)
+        assert first.full and list(first.items) == [calendar + "acme.ics"]
     relay.requests.clear()
 
     assert cal.changes(first.token, WINDOW).unchanged
@@ -294,9 +324,15 @@ def test_create_writes_a_marked_event_that_reads_back(calendar_config, dav, rela
     )
     assert existing.start == datetime(2026, 3, 5, 9, 30, tzinfo=PARIS)
     assert existing.item_id == href and existing.etag == item.etag
-    # the next run sees our own write as a change, and reads it back
-    changes = cal.changes(first.token, WINDOW)
-    assert list(changes.items) == [href]
+    # the next run sees our own write as a change; with its etag in the state, not read back
+    relay.requests.clear()
+    known = cal.changes(first.token, WINDOW, {href: item.etag})
+    assert not known.items and not known.removed and not known.unchanged
+    assert request_kinds(relay) == ["REPORT"]
+    assert cal.changes(known.token, WINDOW, {href: item.etag}).unchanged
+    # without it (another client's write, a weak etag), it is read
+    assert list(cal.changes(first.token, WINDOW).items) == [href]
+    assert list(cal.changes(first.token, WINDOW, {href: f"W/{item.etag}"}).items) == [href]
 
 
 def test_creating_twice_converges_on_one_event(calendar_config, dav):

@@ -18,6 +18,7 @@ MARKER_SOURCE = "X-RELANCE-CAL-SOURCE"
 MARKER_KIND = "X-RELANCE-CAL-KIND"
 MARKER_INPUTS = "X-RELANCE-CAL-INPUTS"
 CATEGORY = "relance-cal"
+NOTHING_CACHED: Mapping[str, str | None] = {}  # read only
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,14 @@ class Backend(abc.ABC):
     identity: str
 
     @abc.abstractmethod
-    def changes(self, token: str | None, window: Window) -> SourceChanges:
-        """Items changed since `token`; None (or an expired token): a full listing of `window`."""
+    def changes(
+        self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
+    ) -> SourceChanges:
+        """Items changed since `token`; None (or an expired token): a full listing of `window`.
+
+        `cached` holds the etags of the items the state already keeps: a backend may leave
+        out of its answer an item it sees with the same etag (our own writes, read back).
+        """
 
     @abc.abstractmethod
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:

@@ -1,15 +1,18 @@
 """A CalDAV calendar: windowed reads, incremental sync (RFC 6578), conditional writes.
 
-Requests per run: nothing changed, one sync-collection REPORT; something changed,
-that REPORT plus one calendar-multiget of the changed objects, whatever their number.
-The first run (or after the server forgot the token): a PROPFIND checking the calendar
-(given by URL) that also reads its sync token, a sync-collection REPORT from that token
-(proof the server keeps it: far cheaper than listing every member without one), and one
-calendar-query of the window. On servers that advertise `calendar-query-extended`, the
-query asks only for possible interviews and our reminders (text-match, anyof); a server
-that refuses or ignores the filter gets the plain window query, and the token remembers
-it. Items are pre-filtered on their raw text before any parse. The sync token handed to
-the engine also remembers the calendar's URL, so incremental runs skip discovery.
+Requests per run: nothing changed, one sync-collection REPORT; something changed, that
+REPORT plus one calendar-multiget of the changed objects, whatever their number (objects
+listed with the etag the state already holds, such as our own writes, are not read
+again). The first run (or after the server forgot the token): a PROPFIND checking the
+calendar (given by URL) that also reads its sync token, and one calendar-query of the
+window. A sync-collection without token would list every member: on a large calendar it
+costs the server several times the PROPFIND. A server that does not take back the token
+it offered gets that sync-collection on its next full listing. On servers that advertise
+`calendar-query-extended`, the query asks only for possible interviews and our reminders
+(text-match, anyof); a server that refuses or ignores the filter gets the plain window
+query, and the token remembers it. Items are pre-filtered on their raw text before any
+parse. The sync token handed to the engine also remembers the calendar's URL, so
+incremental runs skip discovery.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 import subprocess
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -31,6 +34,7 @@ from xml.sax.saxutils import escape
 from relance_cal import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
+    NOTHING_CACHED,
     Backend,
     ExistingReminder,
     RawItem,
@@ -161,6 +165,8 @@ class _Token:
     ctag: str | None = None  # servers without sync-collection
     digest: str | None = None  # servers without either: hash of the window's etag listing
     plain: bool | None = None  # True: the server refused or ignored the filtered query
+    offered: bool | None = None  # the sync token is the PROPFIND's, not yet used
+    refuses_offered: bool | None = None  # True: the server refused a token it offered
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -194,6 +200,7 @@ class CalDAVBackend(Backend):
         self._negotiated = False  # fell back from pre-emptive Basic to the server's challenge
         self._url: str | None = None  # the calendar collection, once known
         self._offered: str | None = None  # the sync token the checking PROPFIND read
+        self._learned = _Token("")  # what earlier runs learned of the server, kept in tokens
         self._extended = False  # the server advertises calendar-query-extended
 
     # -- connection ------------------------------------------------------------
@@ -370,14 +377,18 @@ class CalDAVBackend(Backend):
 
     # -- reading ---------------------------------------------------------------
 
-    def changes(self, token: str | None, window: Window) -> SourceChanges:
+    def changes(
+        self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
+    ) -> SourceChanges:
         known = _Token.load(token)
         if known is not None:
             self._url = known.url
             try:
-                return self._changes_since(known, window)
+                return self._changes_since(known, window, cached)
             except _TokenRejected:
                 self._url = None  # the calendar may have gone too: find it again
+                refused = known.offered or known.refuses_offered
+                self._learned = _Token("", plain=known.plain, refuses_offered=refused or None)
         url = self._calendar_url()
         try:
             # The baseline comes before the listing: what changes in between shows next run.
@@ -385,10 +396,12 @@ class CalDAVBackend(Backend):
         except _TokenRejected:
             raise UnreachableError(f"{url} vanished while it was read; try again") from None
 
-    def _changes_since(self, known: _Token, window: Window) -> SourceChanges:
+    def _changes_since(
+        self, known: _Token, window: Window, cached: Mapping[str, str | None]
+    ) -> SourceChanges:
         unchanged = SourceChanges(token=known.dump(), full=False, unchanged=True)
         if known.sync is not None:
-            return self._synced(known)
+            return self._synced(known, cached)
         if known.ctag is not None:
             ctag = self._ctag(known.url)
             if not ctag:
@@ -396,11 +409,11 @@ class CalDAVBackend(Backend):
             return (
                 unchanged
                 if ctag == known.ctag
-                else self._full_listing(_Token(known.url, ctag=ctag, plain=known.plain), window)
+                else self._full_listing(replace(known, ctag=ctag), window)
             )
         if _digest(self._listing(known.url, window, with_data=False) or []) == known.digest:
             return unchanged
-        return self._full_listing(_Token(known.url, digest=""), window)
+        return self._full_listing(replace(known, digest=""), window)
 
     def _full_listing(self, baseline: _Token, window: Window) -> SourceChanges:
         wanted = self._wanted_filter() if baseline.digest is None and not baseline.plain else ""
@@ -421,7 +434,7 @@ class CalDAVBackend(Backend):
                 missed = any(e.data and self._may_matter(e.data) for e in entries)
                 baseline = replace(baseline, plain=missed)
         if baseline.digest is not None:
-            baseline = _Token(baseline.url, digest=_digest(entries))
+            baseline = replace(baseline, digest=_digest(entries))
         items = {
             e.href: RawItem(e.data, e.etag)
             for e in entries
@@ -449,27 +462,21 @@ class CalDAVBackend(Backend):
     def _baseline(self, url: str) -> _Token:
         """A fresh token: a sync token, else the ctag, else a digest of the coming listing.
 
-        The token the PROPFIND read is checked by a sync-collection from it: nothing (or
-        little) changed since, so the server answers without listing every member, as it
-        must for a sync-collection without token.
+        The sync token the PROPFIND read is taken as it is; it is checked by its first use.
         """
-        response = None
-        for offered in dict.fromkeys((self._offered or "", "")):
-            try:
-                response = self._report(url, _SYNC_COLLECTION.format(token=escape(offered)), "0")
-            except AuthError:
-                response = None  # some servers answer 403 to a REPORT they do not support
-                break
-            except _TokenRejected:
-                continue  # it offered a token it does not take back: start from none
-            if response.status == 207 or not offered:
-                break
+        learned = replace(self._learned, url=url)
+        if self._offered and not learned.refuses_offered:
+            return replace(learned, sync=self._offered, offered=True)
+        try:
+            response = self._report(url, _SYNC_COLLECTION.format(token=""), "0")
+        except AuthError:
+            response = None  # some servers answer 403 to a REPORT they do not support
         if response is not None and response.status == 207:
             _, sync, _ = _multistatus(response)
             if sync:
-                return _Token(url, sync=sync)
+                return replace(learned, sync=sync)
         ctag = self._ctag(url)
-        return _Token(url, ctag=ctag) if ctag else _Token(url, digest="")
+        return replace(learned, ctag=ctag) if ctag else replace(learned, digest="")
 
     def _ctag(self, url: str) -> str | None:
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
@@ -505,14 +512,22 @@ class CalDAVBackend(Backend):
         entries, _, _ = _multistatus(response)
         return [e for e in entries if not e.href.endswith("/")]
 
-    def _synced(self, known: _Token) -> SourceChanges:
-        """What a sync-collection REPORT lists since `known`, read in one multiget."""
+    def _synced(self, known: _Token, cached: Mapping[str, str | None]) -> SourceChanges:
+        """What a sync-collection REPORT lists since `known`, read in one multiget.
+
+        An object listed with the (strong) etag of the copy the state holds is not read again.
+        """
         changed: dict[str, None] = {}  # ordered set
         removed: set[str] = set()
         token = known.sync
         while True:  # a server may truncate its answer (RFC 6578 §3.6): ask again
             body = _SYNC_COLLECTION.format(token=escape(token or ""))
-            response = self._report(known.url, body, "0")
+            try:
+                response = self._report(known.url, body, "0")
+            except AuthError:
+                if known.offered and token == known.sync:
+                    raise _TokenRejected from None  # shown by PROPFIND, refused by the REPORT
+                raise
             if response.status != 207:
                 # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
                 raise _TokenRejected
@@ -525,13 +540,17 @@ class CalDAVBackend(Backend):
                     removed.add(entry.href)
                     changed.pop(entry.href, None)
                 else:
-                    changed[entry.href] = None
                     removed.discard(entry.href)
+                    if _same(entry.etag, cached.get(entry.href)):
+                        changed.pop(entry.href, None)
+                    else:
+                        changed[entry.href] = None
             if not truncated or not token or token == asked:
                 break
-        new = _Token(known.url, sync=token or known.sync).dump()
+        new = replace(known, sync=token or known.sync, offered=None).dump()
         if not changed and not removed:
-            return SourceChanges(token=new, full=False, unchanged=True)
+            # Our own writes, listed but not read back, still move the token.
+            return SourceChanges(token=new, full=False, unchanged=token in (None, known.sync))
         items = {}
         for entry in self._multiget(known.url, list(changed)):
             if entry.status == 200 and entry.data is not None and self._may_matter(entry.data):
@@ -715,6 +734,11 @@ def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]
         entries.append(_Entry(urlsplit(href.strip()).path, status, etag, data))
     token = tree.findtext(f"{_DAV}sync-token")
     return entries, token.strip() if token else None, truncated
+
+
+def _same(listed: str | None, cached: str | None) -> bool:
+    """Whether a listed etag proves the cached copy current (a weak etag proves nothing)."""
+    return bool(listed) and listed == cached and not listed.startswith("W/")
 
 
 def _status(line: str | None) -> int:

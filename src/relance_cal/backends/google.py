@@ -10,7 +10,7 @@ import json
 import random
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relance_cal import google_auth, reminders
 from relance_cal.backends.base import (
+    NOTHING_CACHED,
     Backend,
     ExistingReminder,
     Person,
@@ -130,7 +131,9 @@ class GoogleBackend(Backend):
 
     # -- reading ---------------------------------------------------------------
 
-    def changes(self, token: str | None, window: Window) -> SourceChanges:
+    def changes(
+        self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
+    ) -> SourceChanges:
         if token is not None:
             try:
                 return self._listing({"syncToken": token}, full=False)

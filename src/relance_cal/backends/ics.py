@@ -13,13 +13,14 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from relance_cal import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
+    NOTHING_CACHED,
     Backend,
     ExistingReminder,
     RawItem,
@@ -88,7 +89,9 @@ class IcsBackend(Backend):
         except OSError as e:
             raise ConfigError(f"{self.path}: cannot read the calendar file: {e.strerror}") from None
 
-    def changes(self, token: str | None, window: Window) -> SourceChanges:
+    def changes(
+        self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
+    ) -> SourceChanges:
         data = self._read()
         digest = _digest(data or b"")
         if token == digest:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from relance_cal import ical
 from relance_cal.backends.base import (
+    NOTHING_CACHED,
     Backend,
     ExistingReminder,
     RawItem,
@@ -42,7 +44,9 @@ class MemoryBackend(Backend):
 
     # -- the Backend interface -------------------------------------------------
 
-    def changes(self, token: str | None, window: Window) -> SourceChanges:
+    def changes(
+        self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
+    ) -> SourceChanges:
         if token is None or int(token) > self.revision:
             return SourceChanges(items=dict(self.items), token=str(self.revision), full=True)
         since = int(token)
