@@ -108,15 +108,37 @@ class Session:
             with State(self.config.state_dir, read_only=read_only) as state:
                 for warning in state.warnings:
                     warn(warning)
+                stamp = policy.holidays_stamp()
+                self._learn_holidays(state, stamp)
                 state = self._watched(state)
                 window = Window(*policy.window(self.now, self.config.policy))
                 plan = engine.run(calendars, state, self.config, self.now, self.templates, window)
                 yield calendars, state, plan
+                if not read_only:
+                    settings = self.config.policy
+                    found = policy.looked_up_holidays(settings.country, settings.subdivision)
+                    state.keep_holidays(settings.country, settings.subdivision, stamp, found)
             if self.crash_switch is not None and not read_only:
                 self.crash_switch.wrote()  # the state commit
         finally:
             calendars.source.close()
             calendars.reminders.close()
+
+    def _learn_holidays(self, state: State, stamp: str) -> None:
+        """Give the policy the holidays the state kept: the run need not import the library.
+
+        With none kept (first run, new country, library upgraded), check country and subdivision.
+        """
+        from relance_cal import config, policy
+
+        country, subdivision = self.config.policy.country, self.config.policy.subdivision
+        kept = state.holidays(country, subdivision, stamp)
+        if kept:
+            policy.learn_holidays(country, subdivision, kept)
+        else:
+            config.check_holidays(self.config)
+            # The library is loaded now: this year's are kept even when no interview needs them.
+            policy.public_holidays(country, subdivision, self.now.year)
 
     def plan(self) -> Plan:
         """Read the calendars and plan, leaving every calendar and the state as they were."""

@@ -353,19 +353,7 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
     defaults = PolicySettings()
     country = t.get("country", defaults.country).upper()
     subdivision = t.get("subdivision")
-    import holidays
-    from holidays.registry import EntityLoader
-
-    # The registry names every country without importing its module (listing them all
-    # with list_supported_countries() costs a third of a second per run).
-    if country not in set(EntityLoader.get_country_codes()):
-        raise r.fail("policy.country", f"unknown country code {country!r}")
-    subdivisions = list(getattr(holidays, country).subdivisions)
-    if subdivision is not None and subdivision not in subdivisions:
-        known = ", ".join(subdivisions) or "none"
-        raise r.fail(
-            "policy.subdivision", f"unknown for {country}: {subdivision!r} (known: {known})"
-        )
+    # country and subdivision are checked by check_holidays: that imports the holidays library.
     try:
         zone = ZoneInfo(t.get("timezone", "Europe/Paris"))
     except (ZoneInfoNotFoundError, ValueError):
@@ -393,3 +381,26 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
         work_end=work_end,
         max_days=max_days,
     )
+
+
+def check_holidays(config: Config) -> None:
+    """ConfigError unless the `holidays` library knows the policy's country and subdivision.
+
+    Apart from load(): importing the library takes a tenth of a second, which a run whose
+    holidays are already known does not pay.
+    """
+    import holidays
+    from holidays.registry import EntityLoader
+
+    r = _Reader(config.path)
+    country, subdivision = config.policy.country, config.policy.subdivision
+    # The registry names every country without importing its module (listing them all
+    # with list_supported_countries() costs a third of a second per run).
+    if country not in set(EntityLoader.get_country_codes()):
+        raise r.fail("policy.country", f"unknown country code {country!r}")
+    subdivisions = list(getattr(holidays, country).subdivisions)
+    if subdivision is not None and subdivision not in subdivisions:
+        known = ", ".join(subdivisions) or "none"
+        raise r.fail(
+            "policy.subdivision", f"unknown for {country}: {subdivision!r} (known: {known})"
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import unicodedata
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -42,18 +43,60 @@ class Assessment:
     warnings: tuple[str, ...]
 
 
-@lru_cache(maxsize=256)
-def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    import holidays  # ~0.1 s to import: only when dates are computed
+# Public holidays by (country, subdivision, year): learned from the state, or looked up in the
+# `holidays` library (~0.1 s to import), so a run whose years are known never imports it.
+_known_holidays: dict[tuple[str, str | None, int], frozenset[date]] = {}
+_looked_up: set[tuple[str, str | None, int]] = set()
 
-    # Only the dates are used; the names' language is fixed so nothing depends on the environment.
-    found = holidays.country_holidays(country, subdiv=subdivision, years=year, language="en_US")
-    return frozenset(found)
+
+def holidays_stamp() -> str:
+    """A fingerprint of the installed `holidays` package that changes when it is upgraded.
+
+    Read from the package's files, without importing it.
+    """
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return ""
+    # An install writes the files anew: the modification time tells one install from another.
+    found = os.stat(spec.origin)
+    return f"{spec.origin} {found.st_mtime_ns} {found.st_size}"
+
+
+def learn_holidays(
+    country: str, subdivision: str | None, by_year: Mapping[int, frozenset[date]]
+) -> None:
+    """Take these public holidays as known (kept from an earlier run with the same library)."""
+    for year, days in by_year.items():
+        _known_holidays.setdefault((country, subdivision, year), days)
+
+
+def looked_up_holidays(country: str, subdivision: str | None) -> dict[int, frozenset[date]]:
+    """The public holidays this process looked up in the library, by year: the ones to keep."""
+    return {
+        year: _known_holidays[(c, s, year)]
+        for c, s, year in _looked_up
+        if (c, s) == (country, subdivision)
+    }
+
+
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """The public holidays of a year: known ones, else looked up in the `holidays` library."""
+    key = (country, subdivision, year)
+    days = _known_holidays.get(key)
+    if days is None:
+        import holidays
+
+        # Only the dates are used; the names' language is fixed so nothing depends on the
+        # environment.
+        found = holidays.country_holidays(country, subdiv=subdivision, years=year, language="en_US")
+        days = _known_holidays[key] = frozenset(found)
+        _looked_up.add(key)
+    return days
 
 
 def is_business_day(day: date, settings: PolicySettings) -> bool:
     """A working weekday that is not a public holiday of the configured country/subdivision."""
-    return day.weekday() in settings.workdays and day not in _holidays(
+    return day.weekday() in settings.workdays and day not in public_holidays(
         settings.country, settings.subdivision, day.year
     )
 

@@ -1,4 +1,4 @@
-"""SQLite state: sync tokens, cached calendar items, reminders written, tombstones.
+"""SQLite state: sync tokens, cached calendar items, reminders written, tombstones, holidays.
 
 The state is what lets a run be incremental (tokens and cached items) and what
 tells a reminder the user deleted (we wrote it, it is gone) from one we never
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from relance_cal.backends.base import RawItem, SourceChanges
@@ -39,7 +41,15 @@ CREATE TABLE IF NOT EXISTS reminders (
     fate TEXT NOT NULL CHECK (fate IN ('live', 'removed', 'dismissed')),
     PRIMARY KEY (calendar, uid)
 );
+CREATE TABLE IF NOT EXISTS holidays (
+    country TEXT NOT NULL,
+    subdivision TEXT NOT NULL,  -- '' for none
+    year INTEGER NOT NULL,
+    days TEXT NOT NULL,  -- JSON list of ISO dates
+    PRIMARY KEY (country, subdivision, year)
+);
 """
+_HOLIDAYS_STAMP = "holidays_stamp"  # meta key: the holidays library the kept days come from
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,40 @@ class State:
     def set_fate(self, calendar: str, uid: str, fate: str) -> None:
         self.db.execute(
             "UPDATE reminders SET fate = ? WHERE calendar = ? AND uid = ?", (fate, calendar, uid)
+        )
+
+    # -- public holidays -------------------------------------------------------
+
+    def holidays(
+        self, country: str, subdivision: str | None, stamp: str
+    ) -> dict[int, frozenset[date]]:
+        """The public holidays kept by year; none when kept from another library (`stamp`)."""
+        if self._meta(_HOLIDAYS_STAMP) != stamp:
+            return {}
+        rows = self.db.execute(
+            "SELECT year, days FROM holidays WHERE country = ? AND subdivision = ?",
+            (country, subdivision or ""),
+        )
+        return {year: frozenset(map(date.fromisoformat, json.loads(days))) for year, days in rows}
+
+    def keep_holidays(
+        self,
+        country: str,
+        subdivision: str | None,
+        stamp: str,
+        found: Mapping[int, frozenset[date]],
+    ) -> None:
+        """Keep public holidays looked up with the library `stamp`; forget all kept with another."""
+        if self._meta(_HOLIDAYS_STAMP) != stamp:
+            # Another version of the library may date some holidays differently.
+            self.db.execute("DELETE FROM holidays")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HOLIDAYS_STAMP, stamp))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO holidays VALUES (?, ?, ?, ?)",
+            [
+                (country, subdivision or "", year, json.dumps(sorted(d.isoformat() for d in days)))
+                for year, days in found.items()
+            ],
         )
 
 
