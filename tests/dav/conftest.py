@@ -2,7 +2,8 @@
 
 Radicale runs as a subprocess (session-wide) with plain htpasswd auth. The backend
 under test talks to it through `Relay`, a small HTTP relay that counts requests and
-can play an older server (no sync-collection REPORT, no ctag). Tests change the
+can play an older server (no sync-collection REPORT, no ctag) or one that offers
+filtered queries (calendar-query-extended). Tests change the
 calendar "from another client" with `Dav`, which talks to Radicale directly.
 """
 
@@ -236,10 +237,14 @@ class Relay:
 
     port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)  # of the requests, in order
     without_sync_collection: bool = False  # answer sync-collection REPORTs like an old server
     without_ctag: bool = False  # drop getctag from PROPFIND answers
     without_sync_token: bool = False  # drop sync-token from PROPFIND answers
     offers_unknown_tokens: bool = False  # PROPFIND answers show a sync token never given
+    # Advertise calendar-query-extended, and then: "ands" its filters (as Radicale does),
+    # "refuses" a query with them (400), or "honours" them (anyof: OR of the prop-filters).
+    extended_query: str | None = None
     before: Callable[[str, str], None] | None = None  # called with (method, path) before relaying
 
     @property
@@ -248,6 +253,8 @@ class Relay:
 
     def reset(self) -> None:
         self.requests.clear()
+        self.bodies.clear()
+        self.extended_query = None
         self.without_sync_collection = False
         self.without_ctag = False
         self.without_sync_token = False
@@ -260,6 +267,7 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
         def relay_request(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             relay.requests.append((self.command, self.path))
+            relay.bodies.append(body)
             if relay.before is not None:
                 relay.before(self.command, self.path)
             if (
@@ -269,8 +277,22 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
             ):
                 self.answer(403, {"Content-Type": "text/xml"}, _UNSUPPORTED_REPORT)
                 return
+            filtered = self.command == "REPORT" and b'test="anyof"' in body
+            if filtered and relay.extended_query == "refuses":
+                self.answer(400, {"Content-Type": "text/plain"}, b"unsupported filter")
+                return
+            wanted: list[bytes] = []
+            if filtered and relay.extended_query == "honours":
+                wanted = [w.lower() for w in re.findall(rb"<C:text-match>([^<]*)<", body)]
+                body = re.sub(
+                    rb'<C:comp-filter name="VEVENT" test="anyof">.*?</C:comp-filter>'
+                    rb"(?=</C:comp-filter></C:filter>)",
+                    b"",
+                    body,
+                    flags=re.S,
+                )
             # Plain answers (no gzip), so that the features above can be hidden in them.
-            dropped = ("host", "accept-encoding")
+            dropped = ("host", "accept-encoding", "content-length")  # the body may be changed
             headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
             connection = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
             connection.request(self.command, self.path, body, headers)
@@ -283,8 +305,12 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
                 content = re.sub(rb"<(\w+:)?sync-token>[^<]*</(\w+:)?sync-token>", b"", content)
             if relay.offers_unknown_tokens and self.command == "PROPFIND":
                 content = content.replace(b"/ns/sync/", b"/ns/sync/0000")
+            if wanted:
+                content = _any_of(content, wanted)
             skip = ("content-length", "transfer-encoding", "connection")
             passed = {k: v for k, v in response.getheaders() if k.lower() not in skip}
+            if relay.extended_query and "DAV" in passed:
+                passed["DAV"] += ", calendar-query-extended"
             self.answer(response.status, passed, content)
 
         def answer(self, status: int, headers: dict[str, str], content: bytes) -> None:
@@ -302,6 +328,21 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def _any_of(multistatus: bytes, wanted: list[bytes]) -> bytes:
+    """The responses whose SUMMARY or CATEGORIES holds a wanted text, or that carry the marker."""
+    from xml.etree import ElementTree
+
+    tree = ElementTree.fromstring(multistatus)
+    for response in list(tree):
+        data = response.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data") or ""
+        searched = " ".join(
+            line for line in data.splitlines() if line.startswith(("SUMMARY", "CATEGORIES"))
+        ).lower()
+        if "X-RELANCE-CAL-SOURCE" not in data and not any(w.decode() in searched for w in wanted):
+            tree.remove(response)
+    return ElementTree.tostring(tree)
 
 
 _UNSUPPORTED_REPORT = (

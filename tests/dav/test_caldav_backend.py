@@ -104,6 +104,44 @@ def test_first_sync_lists_the_window_pre_filtered(calendar_config, dav, relay):
     assert backend(calendar_config, calendar).changes(changes.token, WINDOW).unchanged
 
 
+@pytest.mark.parametrize("server", ["honours", "ands", "refuses"])
+def test_first_sync_asks_a_server_that_can_filter_for_interviews_only(
+    calendar_config, dav, relay, server: str
+):
+    relay.extended_query = server
+    calendar = dav.make_calendar()
+    dav.put(calendar + "acme.ics", INTERVIEW)
+    dav.put(calendar + "dentist.ics", DENTIST)
+    tagged = event("t-1", "Appel Globex", "20260304T090000", "20260304T100000",
+                   extra="CATEGORIES:Entrevues\r\n")  # fmt: skip
+    dav.put(calendar + "tagged.ics", tagged)
+    ours = event("r-1", "Relancer Acme", "20260305T093000", "20260305T094500",
+                 extra="X-RELANCE-CAL-SOURCE:acme-1\r\n")  # fmt: skip
+    dav.put(calendar + "ours.ics", ours)
+    expected = sorted(calendar + n for n in ("acme.ics", "ours.ics", "tagged.ics"))
+
+    def queries() -> list[bytes]:
+        return [b for b in relay.bodies if b"calendar-query" in b]
+
+    first = backend(calendar_config, calendar).changes(None, WINDOW)
+
+    assert sorted(first.items) == expected  # whatever the server does with the filter
+    [asked, *plain] = queries()
+    assert b'test="anyof"' in asked
+    assert b'name="SUMMARY"' in asked and b'name="CATEGORIES"' in asked
+    # honoured: one query; ANDed (nothing found) or refused: the plain query once more
+    assert len(plain) == (0 if server == "honours" else 1)
+    assert all(b"anyof" not in q for q in plain)
+
+    # What the server showed is kept in the token: a later full listing asks as it learned.
+    relay.bodies.clear()
+    lost = first.token.replace("/sync/", "/sync/0000")
+    again = backend(calendar_config, calendar).changes(lost, WINDOW)
+    assert again.full and sorted(again.items) == expected
+    [query] = queries()
+    assert (b"anyof" in query) == (server == "honours")
+
+
 def test_calendar_found_by_display_name(calendar_config, dav, relay):
     name = f"Perso {uuid.uuid4().hex[:6]}"
     calendar = dav.make_calendar(name)
