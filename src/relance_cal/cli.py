@@ -7,7 +7,6 @@ import os
 import sys
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,14 +23,15 @@ if TYPE_CHECKING:
     from relance_cal.state import State
 
 
-@dataclass
 class Session:
     """What the global options say; the config and `now` are resolved on first use."""
 
-    config_path: Path
-    now_text: str | None
-    verbose: bool
-    quiet: bool
+    # A plain class: `dataclasses` would add a fifth to the start-up of `relance-cal --help`.
+    def __init__(self, config_path: Path, now_text: str | None, verbose: bool, quiet: bool) -> None:
+        self.config_path = config_path
+        self.now_text = now_text
+        self.verbose = verbose
+        self.quiet = quiet
 
     @cached_property
     def config(self) -> Config:
