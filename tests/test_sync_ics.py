@@ -162,6 +162,20 @@ def test_written_file_keeps_its_mode(setup):
     assert cal.stat().st_mode & 0o777 == 0o640
 
 
+def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next_write(setup):
+    cal, run = setup
+    left = cal.parent / f".{cal.name}.k1ll3dxx.tmp"  # what a run killed mid-write leaves
+    left.write_text("BEGIN:VCALENDAR\r\n", encoding="utf-8")
+    os.utime(left, (1_700_000_000, 1_700_000_000))
+    fresh = cal.parent / f".{cal.name}.wr1t1ng0.tmp"  # another writer's, still at work
+    fresh.write_text("BEGIN:VCALENDAR\r\n", encoding="utf-8")
+
+    assert run("sync").code == 0
+
+    assert not left.exists() and fresh.exists()
+    assert sorted(p.name for p in cal.parent.glob(f".{cal.name}.*")) == [fresh.name]
+
+
 def test_status_json_follows_the_contract(setup):
     _, run = setup
     run("sync")

@@ -58,7 +58,7 @@ def parse_item(raw: str, window: Window, *, calendar: str = "") -> list[SourceEv
     try:
         parsed = icalendar.Calendar.from_ical(raw)
     except _PARSE_ERRORS as e:
-        raise EventError(_label_from_text(raw), f"not valid iCalendar: {e}") from None
+        raise EventError(label_from_text(raw), f"not valid iCalendar: {e}") from None
     definitions = {str(tz.get("TZID", "")): tz for tz in parsed.walk("VTIMEZONE")}
     by_uid: dict[str, list[icalendar.Event]] = {}
     for vevent in parsed.walk("VEVENT"):
@@ -349,7 +349,7 @@ def _label(uid: str, summary: str) -> str:
     return f"UID {uid}" if uid else "an event without UID or title"
 
 
-def _label_from_text(raw: str) -> str:
+def label_from_text(raw: str) -> str:
     """Name an item icalendar could not parse, from its raw UID and SUMMARY lines."""
     uid = re.search(r"^UID[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
     summary = re.search(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
@@ -635,7 +635,7 @@ def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder
     try:
         events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     except _PARSE_ERRORS as e:
-        raise EventError(_label_from_text(raw), f"not valid iCalendar: {e}") from None
+        raise EventError(label_from_text(raw), f"not valid iCalendar: {e}") from None
     for event in events:
         if MARKER_SOURCE in event:
             return existing_reminder(event, item_id=item_id, etag=etag)

@@ -76,7 +76,10 @@ HUGE = vevent(
             id="unknown TZID without VTIMEZONE",
         ),
         pytest.param(
-            fixture_event("missing_uid.ics"), "event 1 without UID", "no UID", id="missing UID"
+            fixture_event("missing_uid.ics"),
+            '"Entretien Cyberdyne" (event 1 without UID)',
+            "no UID",
+            id="missing UID",
         ),
         pytest.param(
             SAME_UID,

@@ -8,10 +8,13 @@ atomic (temp file, fsync, rename) and keep the file's mode.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -130,7 +133,9 @@ class IcsBackend(Backend):
         if item.etag == _NOT_UTF8:
             raise EventError(f"{item_id} in {self.path}", "not valid UTF-8; event skipped")
         if item_id.startswith("(event "):
-            raise EventError(f"{item_id[1:-1]} in {self.path}", "no UID; event skipped")
+            title = ical.label_from_text(item.text)  # '"Its title"', or words saying it has none
+            named = f"{title} {item_id}" if title.startswith('"') else item_id[1:-1]
+            raise EventError(f"{named} in {self.path}", "no UID; event skipped")
         return ical.parse_item(item.text, window, calendar=str(self.path))
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
@@ -233,12 +238,16 @@ def _newlines(text: str, newline: str) -> str:
     return text if newline == "\r\n" else text.replace("\r\n", "\n")
 
 
+_ABANDONED_AFTER = 3600  # seconds: no write takes this long, its temporary file is left over
+
+
 def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    _remove_abandoned(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -256,6 +265,19 @@ def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary files of writes that never ended (a run killed, a power cut).
+
+    Only names `mkstemp` gives ours (8 random characters), and only old ones: a write in
+    progress elsewhere keeps its file.
+    """
+    limit = time.time() - _ABANDONED_AFTER
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.{'[a-z0-9_]' * 8}.tmp"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
 
 
 def _umask() -> int:
