@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,8 +15,7 @@ import holidays
 import pytest
 
 from calendar_files import calendar, write_config
-from relance_cal import policy
-from relance_cal.state import State
+from relance_cal.state import State, holidays_stamp
 
 # Ends on Wednesday 20 May 2026: three business days later is Tuesday 26, as Whit Monday (25) is
 # a public holiday in France.
@@ -106,7 +106,7 @@ def test_kept_holidays_are_the_library_s(home, relance, subdivision, included, e
     config = write_config(home, cal, extra)
     assert relance("--config", str(config), "--now", NOW, "sync").code == 0
     with state_of(home) as state:
-        kept = state.holidays("FR", subdivision, policy.holidays_stamp())
+        kept = state.holidays("FR", subdivision, holidays_stamp())
     library = holidays.country_holidays("FR", subdiv=subdivision, years=2026, language="en_US")
     assert kept == {2026: frozenset(library)}
     assert included <= kept[2026] and not excluded & kept[2026]
@@ -163,14 +163,14 @@ def test_holidays_kept_with_another_library_version_are_not_used(home):
     cal.write_text(calendar(WHITSUN))
     config = write_config(home, cal)
     made_up = frozenset({date(2026, 1, 1)})  # no Whit Monday
-    plant(home, policy.holidays_stamp(), made_up)
+    plant(home, holidays_stamp(), made_up)
     assert followup_at(home, config) == ("2026-05-25T09:30:00+02:00", False)  # kept ones are used
     plant(home, "an older holidays library", made_up)
     assert followup_at(home, config) == ("2026-05-26T09:30:00+02:00", True)
     assert run_fresh(home, config, "sync").code == 0
     with state_of(home) as state:
         assert state.holidays("FR", None, "an older holidays library") == {}
-        assert date(2026, 5, 25) in state.holidays("FR", None, policy.holidays_stamp())[2026]
+        assert date(2026, 5, 25) in state.holidays("FR", None, holidays_stamp())[2026]
 
 
 def test_a_new_library_stamp_empties_what_was_kept(tmp_path):
@@ -185,3 +185,21 @@ def test_a_new_library_stamp_empties_what_was_kept(tmp_path):
     with State(tmp_path) as state:
         assert state.holidays("FR", None, "v1") == state.holidays("FR", None, "v2") == {}
         assert state.holidays("DE", None, "v2") == new_year
+
+
+@pytest.mark.parametrize("command", [("status",), ("sync", "--dry-run")])
+def test_read_only_commands_leave_a_state_of_an_earlier_version_as_it_is(home, command):
+    cal = home / "cal.ics"
+    cal.write_text(calendar(WHITSUN))
+    config = write_config(home, cal)
+    assert run_fresh(home, config, "sync").code == 0
+    path = home / "state" / "relance-cal" / "state.sqlite3"
+    with sqlite3.connect(path) as db:  # as the version before kept holidays wrote it
+        db.execute("DROP TABLE holidays")
+        db.execute("DELETE FROM meta WHERE key = 'holidays_stamp'")
+    before = path.read_bytes()
+
+    result = run_fresh(home, config, *command)
+
+    assert result.code == 0, result.err
+    assert path.read_bytes() == before

@@ -25,6 +25,7 @@ from relance_cal.errors import EventError
 from relance_cal.ical import (
     PRODID,
     existing_reminder,
+    label_from_text,
     parse_item,
     reminder_calendar,
     reminder_vevent,
@@ -372,3 +373,16 @@ def test_any_text_round_trips_inside_one_event(
     assert str(event["DESCRIPTION"]) == "".join(
         c for c in kept if c in "\n\t" or not (ord(c) < 32 or ord(c) == 127)
     )
+
+
+def test_an_unreadable_item_is_named_by_its_unfolded_unescaped_title() -> None:
+    folded = (
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x-1\r\nSUMMARY:Entretien Acme\\, Dévelop\r\n"
+        "  Python\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert label_from_text(folded) == '"Entretien Acme, Dévelop Python" (UID x-1)'
+    alarm_only = (
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x-2\r\nBEGIN:VALARM\r\nACTION:EMAIL\r\n"
+        "SUMMARY:Rappel\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert label_from_text(alarm_only) == "UID x-2"  # not the alarm's title

@@ -164,16 +164,26 @@ def test_written_file_keeps_its_mode(setup):
 
 def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next_write(setup):
     cal, run = setup
-    left = cal.parent / f".{cal.name}.k1ll3dxx.tmp"  # what a run killed mid-write leaves
-    left.write_text("BEGIN:VCALENDAR\r\n", encoding="utf-8")
-    os.utime(left, (1_700_000_000, 1_700_000_000))
-    fresh = cal.parent / f".{cal.name}.wr1t1ng0.tmp"  # another writer's, still at work
-    fresh.write_text("BEGIN:VCALENDAR\r\n", encoding="utf-8")
+    hour_ago = 1_700_000_000
+
+    def leftover(name: str, *, old: bool = True) -> Path:
+        path = cal.parent / name
+        path.write_text("BEGIN:VCALENDAR\r\n", encoding="utf-8")
+        if old:
+            os.utime(path, (hour_ago, hour_ago))
+        return path
+
+    killed = leftover(f".{cal.name}.relance-cal-k1ll3dxx.tmp")  # a run killed mid-write
+    writing = leftover(f".{cal.name}.relance-cal-wr1t1ng0.tmp", old=False)  # still at work
+    not_ours = [
+        leftover(f".{cal.name}.mybackup.tmp"),  # the user's, or another program's
+        leftover(f".{cal.name}.relance-cal-k1ll3dxx9.tmp"),  # not a name mkstemp gives
+    ]
 
     assert run("sync").code == 0
 
-    assert not left.exists() and fresh.exists()
-    assert sorted(p.name for p in cal.parent.glob(f".{cal.name}.*")) == [fresh.name]
+    assert not killed.exists()
+    assert writing.exists() and all(p.exists() for p in not_ours)
 
 
 def test_status_json_follows_the_contract(setup):

@@ -99,7 +99,7 @@ class Session:
         """Read the calendars and plan; the state is committed at the end unless read-only."""
         from relance_cal import engine, policy
         from relance_cal.backends.base import Window
-        from relance_cal.state import State
+        from relance_cal.state import State, holidays_stamp
 
         if not read_only:
             self._make_tokens_private()
@@ -108,7 +108,7 @@ class Session:
             with State(self.config.state_dir, read_only=read_only) as state:
                 for warning in state.warnings:
                     warn(warning)
-                stamp = policy.holidays_stamp()
+                stamp = holidays_stamp()
                 self._learn_holidays(state, stamp)
                 state = self._watched(state)
                 window = Window(*policy.window(self.now, self.config.policy))

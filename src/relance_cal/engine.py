@@ -80,7 +80,7 @@ class Calendars:
 def read(calendars: Calendars, state: State, window: Window) -> None:
     """Bring the state's cache of every calendar up to date (one request when nothing changed)."""
     for backend in calendars.distinct:
-        cached = {item_id: item.etag for item_id, item in state.items(backend.identity).items()}
+        cached = state.etags(backend.identity)
         changes = backend.changes(state.token(backend.identity), window, cached)
         state.apply_changes(backend.identity, changes)
 

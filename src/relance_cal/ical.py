@@ -350,10 +350,18 @@ def _label(uid: str, summary: str) -> str:
 
 
 def label_from_text(raw: str) -> str:
-    """Name an item icalendar could not parse, from its raw UID and SUMMARY lines."""
-    uid = re.search(r"^UID[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
-    summary = re.search(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", raw, re.MULTILINE | re.IGNORECASE)
-    return _label(uid.group(1).strip() if uid else "", summary.group(1).strip() if summary else "")
+    """Name an item icalendar could not parse, from its raw UID and SUMMARY lines (unfolded,
+    unescaped, an alarm's own SUMMARY left out)."""
+    text = VALARM_BLOCK.sub("", _UNFOLD_WITHOUT_BLANK_LINES.sub("", raw))
+    uid = re.search(r"^UID[;:](?:[^:\r\n]*:)?(.*)$", text, re.MULTILINE | re.IGNORECASE)
+    summary = re.search(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", text, re.MULTILINE | re.IGNORECASE)
+    return _label(
+        uid.group(1).strip() if uid else "",
+        _unescape_text(summary.group(1).strip()) if summary else "",
+    )
+
+
+VALARM_BLOCK = re.compile(r"^BEGIN:VALARM\r?\n.*?^END:VALARM\r?\n?", re.M | re.S | re.I)
 
 
 # --- the quick path: one plainly written VEVENT -------------------------------------------

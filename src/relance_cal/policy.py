@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import unicodedata
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -47,19 +45,6 @@ class Assessment:
 # `holidays` library (~0.1 s to import), so a run whose years are known never imports it.
 _known_holidays: dict[tuple[str, str | None, int], frozenset[date]] = {}
 _looked_up: set[tuple[str, str | None, int]] = set()
-
-
-def holidays_stamp() -> str:
-    """A fingerprint of the installed `holidays` package that changes when it is upgraded.
-
-    Read from the package's files, without importing it.
-    """
-    spec = importlib.util.find_spec("holidays")
-    if spec is None or spec.origin is None:
-        return ""
-    # An install writes the files anew: the modification time tells one install from another.
-    found = os.stat(spec.origin)
-    return f"{spec.origin} {found.st_mtime_ns} {found.st_size}"
 
 
 def learn_holidays(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import json
 import os
 import sqlite3
@@ -62,6 +63,18 @@ class WrittenReminder:
     fate: str
 
 
+def holidays_stamp() -> str:
+    """What tells one install of the `holidays` library from another, read without importing
+    it (a quarter of a second): the holidays kept in the state are dropped when it changes."""
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return ""
+    package = Path(spec.origin)
+    # The release is in the name of its metadata folder; the time of the files tells a reinstall.
+    releases = sorted(p.name for p in package.parent.parent.glob("holidays-*.*-info"))
+    return f"{package} {package.stat().st_mtime_ns} {' '.join(releases)}"
+
+
 def make_private(path: Path) -> str | None:
     """Take group and other access away from an existing file (0600) or folder (0700).
 
@@ -82,16 +95,20 @@ class State:
         self.path = directory / "state.sqlite3"
         self.read_only = read_only
         self.warnings: list[str] = []  # folder or file found open to others, and fixed
-        if read_only and not self.path.exists():
-            self.db = sqlite3.connect(":memory:")
+        if read_only:
+            # Nothing written, not even a table: a state of an earlier version is read as it is
+            # (what it lacks reads as empty), a missing or empty one as a new one.
+            self.db = sqlite3.connect(self.path if self.path.exists() else ":memory:")
+            if not self._has_table("meta"):
+                self.db = sqlite3.connect(":memory:")
+                self.db.executescript(_SCHEMA)
         else:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            if not read_only:
-                fixed = (make_private(directory), make_private(self.path))
-                self.warnings = [w for w in fixed if w is not None]
+            fixed = (make_private(directory), make_private(self.path))
+            self.warnings = [w for w in fixed if w is not None]
             self.db = sqlite3.connect(self.path)
-        self.db.executescript(_SCHEMA)
+            self.db.executescript(_SCHEMA)
         version = self._meta("schema_version")
         if version is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -100,6 +117,10 @@ class State:
                 f"{self.path}: written by a newer relance-cal (schema {version}); "
                 "upgrade relance-cal"
             )
+
+    def _has_table(self, name: str) -> bool:
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.db.execute(found, (name,)).fetchone() is not None
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -124,6 +145,11 @@ class State:
     def token(self, calendar: str) -> str | None:
         row = self.db.execute("SELECT token FROM tokens WHERE calendar = ?", (calendar,)).fetchone()
         return row[0] if row else None
+
+    def etags(self, calendar: str) -> dict[str, str | None]:
+        """The etag of each cached item of `calendar` (what a backend need not read again)."""
+        rows = self.db.execute("SELECT item_id, etag FROM items WHERE calendar = ?", (calendar,))
+        return dict(rows)
 
     def items(self, calendar: str) -> dict[str, RawItem]:
         rows = self.db.execute(
@@ -195,7 +221,7 @@ class State:
         self, country: str, subdivision: str | None, stamp: str
     ) -> dict[int, frozenset[date]]:
         """The public holidays kept by year; none when kept from another library (`stamp`)."""
-        if self._meta(_HOLIDAYS_STAMP) != stamp:
+        if self._meta(_HOLIDAYS_STAMP) != stamp or not self._has_table("holidays"):
             return {}
         rows = self.db.execute(
             "SELECT year, days FROM holidays WHERE country = ? AND subdivision = ?",

@@ -101,7 +101,18 @@ def test_first_sync_lists_the_window_pre_filtered(calendar_config, dav, relay):
     assert changes.items[calendar + "acme.ics"].etag
     # check the calendar (its sync token comes along), list the window: never a GET per event
     assert request_kinds(relay) == ["PROPFIND", "REPORT"]
-    assert backend(calendar_config, calendar).changes(changes.token, WINDOW).unchanged
+    again = backend(calendar_config, calendar).changes(changes.token, WINDOW)
+    assert not (again.full or again.items or again.removed)  # the offered token served
+    assert backend(calendar_config, calendar).changes(again.token, WINDOW).unchanged
+
+    # A token that served once and is lost later (expired, server restored) is just lost:
+    # the next full listing takes the PROPFIND's token again, no sync-collection without one.
+    relay.requests.clear()
+    kept = changes.token if again.unchanged else again.token  # what the state keeps
+    lost = kept.replace("/sync/", "/sync/0000")
+    listing = backend(calendar_config, calendar).changes(lost, WINDOW)
+    assert listing.full and sorted(listing.items) == expected
+    assert request_kinds(relay) == ["REPORT", "PROPFIND", "REPORT"]
 
 
 @pytest.mark.parametrize("server", ["honours", "ands", "refuses"])
@@ -147,9 +158,16 @@ def test_calendar_found_by_display_name(calendar_config, dav, relay):
     calendar = dav.make_calendar(name)
     dav.put(calendar + "acme.ics", INTERVIEW)
 
+    relay.requests.clear()
+
     changes = backend(calendar_config, name.upper()).changes(None, WINDOW)
 
     assert list(changes.items) == [calendar + "acme.ics"]
+    # found among the user's calendars, then checked like a calendar given by URL (its sync
+    # token comes along): no sync-collection without token, which lists every event
+    assert [body for body in relay.bodies if b"sync-collection" in body] == []
+    assert request_kinds(relay)[-2:] == ["PROPFIND", "REPORT"]
+    assert backend(calendar_config, name).changes(changes.token, WINDOW).items == {}
 
 
 def test_second_sync_with_nothing_changed_is_one_request(calendar_config, dav, relay):
@@ -169,8 +187,9 @@ def test_second_sync_with_nothing_changed_is_one_request(calendar_config, dav, r
 
     again = backend(calendar_config, calendar).changes(first.token, WINDOW)
 
-    assert again.unchanged and not again.items and not again.removed
+    assert not (again.full or again.items or again.removed)
     assert request_kinds(relay) == ["REPORT"]
+    assert backend(calendar_config, calendar).changes(again.token, WINDOW).unchanged
 
 
 def test_interview_rescheduled_on_the_server(calendar_config, dav, relay):

@@ -97,6 +97,6 @@ def test_sigkill_at_random_moments_never_breaks_the_file(tmp_path: Path):
             if (round_ + number) % 20 == 19:
                 assert world.sync(NOW).code == 0, where
                 assert sorted(world.reminders()) == wanted, f"{where}: no convergence"
-    leftovers = [f for lane in lanes for f in lane.home.glob(".perso.ics.*.tmp")]
+    leftovers = [f for lane in lanes for f in lane.home.glob(".perso.ics.relance-cal-*.tmp")]
     print(f"{killed} of {KILLS} runs killed; {len(leftovers)} temporary files left behind")
     assert killed >= KILLS // 3, f"only {killed} runs were killed before they ended"

@@ -13,12 +13,13 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 
 MARKER_SOURCE = "X-RELANCE-CAL-SOURCE"
 MARKER_KIND = "X-RELANCE-CAL-KIND"
 MARKER_INPUTS = "X-RELANCE-CAL-INPUTS"
 CATEGORY = "relance-cal"
-NOTHING_CACHED: Mapping[str, str | None] = {}  # read only
+NOTHING_CACHED: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

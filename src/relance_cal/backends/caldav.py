@@ -183,6 +183,10 @@ class _Token:
 class _TokenRejected(Exception):
     """The server no longer knows the sync token (or the calendar): list it in full."""
 
+    def __init__(self, *, calendar_gone: bool = False) -> None:
+        super().__init__()
+        self.calendar_gone = calendar_gone
+
 
 class CalDAVBackend(Backend):
     """One calendar collection on a CalDAV server (`[source]` or `[reminders]`)."""
@@ -344,7 +348,7 @@ class CalDAVBackend(Backend):
             (url for n, url in by_name.items() if _fold_text(n) == _fold_text(name)), None
         )
         if found:
-            return found
+            return self._check_collection(found)  # also reads its sync token
         if self.role == "reminders" and self.cfg.create:
             home = self._call(lambda: principal.calendar_home_set)
             return self._make_calendar(urljoin(str(home.url), _slug(name) + "/"))
@@ -385,9 +389,9 @@ class CalDAVBackend(Backend):
             self._url = known.url
             try:
                 return self._changes_since(known, window, cached)
-            except _TokenRejected:
+            except _TokenRejected as e:
                 self._url = None  # the calendar may have gone too: find it again
-                refused = known.offered or known.refuses_offered
+                refused = (known.offered and not e.calendar_gone) or known.refuses_offered
                 self._learned = _Token("", plain=known.plain, refuses_offered=refused or None)
         url = self._calendar_url()
         try:
@@ -502,7 +506,7 @@ class CalDAVBackend(Backend):
                 raise
             return None  # a 403 / 5xx to the filter: the plain query decides
         if response.status == 404:
-            raise _TokenRejected
+            raise _TokenRejected(calendar_gone=True)
         if wanted and response.status != 207:
             return None
         if response.status != 207:
@@ -530,7 +534,7 @@ class CalDAVBackend(Backend):
                 raise
             if response.status != 207:
                 # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
-                raise _TokenRejected
+                raise _TokenRejected(calendar_gone=response.status == 404)
             asked = token
             entries, token, truncated = _multistatus(response)
             for entry in entries:
@@ -549,8 +553,10 @@ class CalDAVBackend(Backend):
                 break
         new = replace(known, sync=token or known.sync, offered=None).dump()
         if not changed and not removed:
-            # Our own writes, listed but not read back, still move the token.
-            return SourceChanges(token=new, full=False, unchanged=token in (None, known.sync))
+            # Our own writes, listed but not read back, still move the token; an offered
+            # token that served once is no longer on trial.
+            unchanged = token in (None, known.sync) and not known.offered
+            return SourceChanges(token=new, full=False, unchanged=unchanged)
         items = {}
         for entry in self._multiget(known.url, list(changed)):
             if entry.status == 200 and entry.data is not None and self._may_matter(entry.data):

@@ -39,7 +39,6 @@ _VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re
 _VTIMEZONE = re.compile(
     r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
 )
-_VALARM = re.compile(r"^BEGIN:VALARM\r?\n.*?^END:VALARM\r?\n?", re.M | re.S | re.I)
 _UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
@@ -58,7 +57,7 @@ def _fold_keyword(text: str) -> str:
 
 
 def _uid(block: str) -> str | None:
-    match = _UID.search(_VALARM.sub("", _FOLD.sub("", block)))
+    match = _UID.search(ical.VALARM_BLOCK.sub("", _FOLD.sub("", block)))
     return match.group(1).strip() if match else None
 
 
@@ -248,7 +247,7 @@ def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     _remove_abandoned(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in [data] if isinstance(data, bytes) else data:
@@ -270,14 +269,19 @@ def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
 def _remove_abandoned(path: Path) -> None:
     """Remove the temporary files of writes that never ended (a run killed, a power cut).
 
-    Only names `mkstemp` gives ours (8 random characters), and only old ones: a write in
-    progress elsewhere keeps its file.
+    Only names `mkstemp` gave ours (our prefix, 8 random characters), and only old ones: a
+    write in progress elsewhere keeps its file.
     """
     limit = time.time() - _ABANDONED_AFTER
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.{'[a-z0-9_]' * 8}.tmp"):
+    ours = f"{glob.escape(_temporary_prefix(path))}{'[a-z0-9_]' * 8}.tmp"
+    for leftover in path.parent.glob(ours):
         with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
             if leftover.stat().st_mtime < limit:
                 leftover.unlink()
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.relance-cal-"
 
 
 def _umask() -> int:
