@@ -100,6 +100,7 @@ class State:
             # (what it lacks reads as empty), a missing or empty one as a new one.
             self.db = sqlite3.connect(self.path if self.path.exists() else ":memory:")
             if not self._has_table("meta"):
+                self.db.close()
                 self.db = sqlite3.connect(":memory:")
                 self.db.executescript(_SCHEMA)
         else:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dav.conftest import Dav, running_radicale
 from relance_cal.backends import google
-from reliability.crashlab import CalDAVWorld, GoogleWorld, World, relaying
+from reliability.crashlab import CalDAVWorld, GoogleWorld, Relay, World, relaying
 from reliability.test_crash import STAGES
 
 pytestmark = pytest.mark.slow
@@ -161,13 +162,20 @@ def test_google_failing_for_good_is_exit_4_within_the_retry_budget(
     assert_converges(world, wanted)
 
 
-def test_google_connection_reset_mid_batch_is_retried_without_duplicates(tmp_path: Path, emulator):
-    wanted = clean_reminders(GoogleWorld(tmp_path / "clean", emulator))
+@contextlib.contextmanager
+def google_behind_a_relay(tmp_path: Path, emulator) -> Iterator[tuple[GoogleWorld, Relay]]:
+    """A fresh Google calendar holding EVENTS, reached through a relay that can cut requests."""
     emulator.calendars["primary"] = {}
     port = int(emulator.url.rsplit(":", 1)[1].strip("/"))
     with relaying(port) as relay:
         world = GoogleWorld(tmp_path / "user", emulator, endpoint=relay.url)
         world.write_events(EVENTS)
+        yield world, relay
+
+
+def test_google_connection_reset_mid_batch_is_retried_without_duplicates(tmp_path: Path, emulator):
+    wanted = clean_reminders(GoogleWorld(tmp_path / "clean", emulator))
+    with google_behind_a_relay(tmp_path, emulator) as (world, relay):
         cut = []
 
         def cut_first_batch(method: str, path: str, body: bytes) -> str | None:
@@ -201,11 +209,7 @@ def test_an_expired_google_sync_token_means_a_full_resync_without_duplicates(
 
 def test_google_401_with_a_refresh_that_fails_is_exit_3(tmp_path: Path, emulator):
     wanted = clean_reminders(GoogleWorld(tmp_path / "clean", emulator))
-    emulator.calendars["primary"] = {}
-    port = int(emulator.url.rsplit(":", 1)[1].strip("/"))
-    with relaying(port) as relay:
-        world = GoogleWorld(tmp_path / "user", emulator, endpoint=relay.url)
-        world.write_events(EVENTS)
+    with google_behind_a_relay(tmp_path, emulator) as (world, relay):
 
         def revoke_before_writing(method: str, path: str, body: bytes) -> None:
             if path.startswith("/batch"):
