@@ -49,6 +49,11 @@ class Interview:
     outcome: Outcome | None = None
     cancelled: bool = False  # STATUS:CANCELLED, or declined by the user
     warnings: tuple[str, ...] = ()
+    # The recruiter's civility, from "Recruteuse" / "Recruteur" or a "Civilité" line:
+    # "f" (Madame, Ms), "m" (Monsieur, Mr), None when not said.
+    civility: Literal["f", "m"] | None = None
+    # The drafts' language from a "Langue" line; None: the config's `language`.
+    language: Literal["fr", "en"] | None = None
 
 
 # Second-level labels of mail providers: their domain says nothing about the employer.
