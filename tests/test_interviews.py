@@ -65,6 +65,7 @@ def test_spec_example() -> None:
         company_size="large",
         announced=Announced(amount=1, unit="weeks"),
         points=("migration vers le cloud", "équipe de six", "deux jours de télétravail"),
+        civility="f",
     )
 
 

@@ -60,6 +60,11 @@ class SourceEvent:
     marker: bool = False  # carries the tool's marker: never an interview
     calendar: str = ""  # which calendar it came from (interviews-only calendars)
 
+    @property
+    def recurring(self) -> bool:
+        """An occurrence of a series (RRULE, RDATE or a moved occurrence): its key names it."""
+        return self.key != self.uid
+
 
 @dataclass(frozen=True)
 class Reminder:
