@@ -348,11 +348,13 @@ def test_superseded_by_a_later_round_of_the_same_process(mine, theirs, supersede
     ("start", "superseded"),
     [
         (paris(2026, 3, 5, 9, 15), True),
-        (paris(2026, 3, 5, 9, 30), False),  # starts at F: the follow-up comes first
+        (paris(2026, 3, 5, 9, 30), True),  # at F or later: still the next round of the process
+        (paris(2026, 4, 1, 14), True),  # 30 days after this one's start
+        (paris(2026, 4, 1, 14, 15), False),  # more than 30 days after: another process
         (paris(2026, 3, 2, 13), False),  # started before this one
     ],
 )
-def test_superseded_needs_a_later_start_before_the_follow_up(start, superseded):
+def test_superseded_by_a_later_round_within_30_days(start, superseded):
     other = interview(start + timedelta(hours=1), key="b", company="Acme", start=start)
     expected = "superseded" if superseded else "scheduled"
     assert status(interview(MONDAY, company="Acme"), paris(2026, 3, 2, 16), [other]) == expected
@@ -379,9 +381,27 @@ def test_assess_sorts_by_start():
 def test_window_covers_every_interview_assess_keeps():
     now = paris(2026, 4, 11, 23)
     start, end = window(now, FR)
-    assert start == paris(2026, 2, 16, 23)  # 30 + max_days + 14 days back
+    assert start == paris(2026, 1, 11, 23)  # 90 days back: a rejection stays in view so long
     assert end == paris(2026, 7, 10, 23)  # 90 days ahead
     # The oldest deadline kept is 30 days back, and lies max_days after its interview's end.
     oldest = interview(paris(2026, 3, 2, 15))  # L = Thu 2026-03-12
     assert len(assess([oldest], now, FR)) == 1
     assert start < oldest.start
+
+
+def test_two_rounds_give_one_follow_up_whether_the_second_is_past_or_ahead():
+    first = interview(paris(2026, 11, 24, 14), key="r1", company="Acme")
+    second = interview(paris(2026, 12, 1, 14), key="r2", company="acme")
+    for now in (paris(2026, 11, 25, 10), paris(2026, 12, 3, 10)):
+        by_key = {a.interview.key: a.status for a in assess([first, second], now, FR)}
+        assert by_key["r1"] == "superseded" and by_key["r2"] != "superseded"
+
+
+def test_a_rejection_noted_late_stays_in_view_90_days_after_its_start():
+    rejected = interview(paris(2026, 10, 5, 14), key="no", company="Acme", outcome="rejected")
+    waiting = interview(paris(2026, 10, 5, 14), key="wait", company="Globex")
+    kept = assess([rejected, waiting], paris(2026, 12, 1, 10), FR)
+    assert [(a.interview.key, a.status) for a in kept] == [("no", "rejected")]
+    assert assess([rejected], paris(2027, 1, 4, 10), FR) == []  # 91 days after
+    start, _ = window(paris(2026, 12, 1, 10), FR)
+    assert start <= rejected.start

@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from relance_cal.backends.base import Person, SourceEvent
@@ -109,6 +109,9 @@ def is_interview(event: SourceEvent, detection: Detection) -> bool:
     return not event.recurring and any(k.search(title) for k in keywords)
 
 
+_ICAL_ESCAPE = re.compile(r"\\(.)")
+
+
 class KeywordFilter:
     """The backends' cheap pre-filter: passes every event `is_interview` may accept.
 
@@ -120,12 +123,24 @@ class KeywordFilter:
         self.everything = detection.interviews_only
         self.needles = tuple(n for n in (fold(k) for k in detection.keywords) if n)
 
+    def fragments(self) -> tuple[str, ...] | None:
+        """For a server that searches text itself (ASCII, ignoring case): the longest word of
+        each keyword, which every title holding the keyword holds; None when one has no ASCII
+        word to search for."""
+        found = []
+        for needle in self.needles:
+            words = [w for w in re.split(r"[^a-z0-9]+", needle) if w]
+            if not words:
+                return None
+            found.append(max(words, key=len))
+        return tuple(dict.fromkeys(found))
+
     def passes(self, text: str, *, escaped: bool = False) -> bool:
         """`text`: titles and categories; `escaped`: as iCalendar writes them (`\\,`, `\\n`)."""
         if self.everything:
             return True
         if escaped:
-            text = text.replace("\\n", " ").replace("\\N", " ").replace("\\", "")
+            text = _ICAL_ESCAPE.sub(lambda m: " " if m[1] in "nN" else m[1], text)
         folded = fold(text)
         return any(needle in folded for needle in self.needles)
 
@@ -501,9 +516,9 @@ def _delay(match: re.Match[str]) -> Announced | None:
     # "2 à 3 semaines" reads as 3: the follow-up must not come before the delay has passed.
     amount = _number(match["amount"])
     unit: Unit = "days"
-    if match["unit"].startswith(("business", "working")) or (
-        match["business"] or ""
-    ).startswith("ouv"):
+    if match["unit"].startswith(("business", "working")) or (match["business"] or "").startswith(
+        "ouv"
+    ):
         unit = "business_days"
     elif match["unit"].startswith(("sem", "week")):
         unit = "weeks"
@@ -548,9 +563,9 @@ def _parser_info() -> object:
     from dateutil import parser
 
     class FrenchEnglish(parser.parserinfo):
-        JUMP = [*parser.parserinfo.JUMP, "le", "er", "du", "de"]
-        MONTHS = [tuple(names) for names in _MONTHS]
-        WEEKDAYS = [
+        JUMP: ClassVar = [*parser.parserinfo.JUMP, "le", "er", "du", "de"]
+        MONTHS: ClassVar = [tuple(names) for names in _MONTHS]
+        WEEKDAYS: ClassVar = [
             tuple(name for name, n in _WEEKDAYS.items() if n == number) for number in range(7)
         ]
 
@@ -726,7 +741,7 @@ _FIRST_NAMES = frozenset(
     elizabeth megan rachel lauren hannah olivia sophia ava isabella mia amy kate emma anna
     lisa mary linda susan karen nancy betty helen sandra donna carol ruth sharon laura
     tom ben jack harry oliver noah liam ethan ryan nathan tyler jacob priya raj wei li
-    """.split()
+    """.split()  # noqa: SIM905 (a list literal would take 30 lines)
 )
 
 
@@ -749,7 +764,8 @@ class _TitleReader:
 
     def read(self, title: str, *, company_known: str | None) -> _FromTitle:
         title = re.sub(r"(?i)(?<!\w)w/", " with ", self._without_keywords(title))
-        parens = [p for p in (self._meaningful(m) for m in re.findall(r"\(([^()]*)\)?", title)) if p]
+        inside = re.findall(r"\(([^()]*)\)?", title)
+        parens = [p for p in (self._meaningful(m) for m in inside) if p]
         main = re.sub(r"\([^()]*\)?", " | ", title)
         main = re.sub(r"[\[\]]", " | ", main)
         found = self._with_connector(main) or self._by_parts(main, company_known)
@@ -875,7 +891,7 @@ class _TitleReader:
         return text or None
 
     def _is_kind(self, word: str) -> bool:
-        folded = fold(word).strip(_SEPARATOR_CHARS + "\".,;«»!?")
+        folded = fold(word).strip(_SEPARATOR_CHARS + '".,;«»!?')
         if not folded:
             return True
         head, _, tail = folded.partition("'")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import calendar
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from relance_cal.config import PolicySettings
 from relance_cal.interviews import Interview
+from relance_cal.text import fold
 
 Rule = Literal["announced", "urgent_48h", "business_days_3", "business_days_4"]
 Status = Literal[
@@ -20,6 +21,9 @@ Status = Literal[
 
 _KEEP_PAST_DAYS = 30  # interviews whose deadline is older than this are ignored
 _KEEP_AHEAD_DAYS = 90  # interviews starting later than this are ignored
+# A rejection noted weeks later still gets its reply: in view this long after the start.
+_KEEP_REJECTED_DAYS = 90
+_NEXT_ROUND_DAYS = 30  # a later round this soon after an interview replaces its follow-up
 _ANNOUNCED_MARGIN_DAYS = 14
 
 
@@ -140,6 +144,8 @@ def announced_date(
         day = announced.on
     elif announced.amount is not None and announced.unit == "business_days":
         day = add_business_days(t0_day, announced.amount, settings)
+    elif announced.amount is not None and announced.unit == "months":
+        day = _add_months(t0_day, announced.amount)
     elif announced.amount is not None and announced.unit in ("days", "weeks"):
         per_unit = 7 if announced.unit == "weeks" else 1
         day = t0_day + timedelta(days=announced.amount * per_unit)
@@ -151,6 +157,13 @@ def announced_date(
             f"({t0_day.isoformat()}); ignored",
         )
     return day, ()
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day (31 → 30)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def follow_up(interview: Interview, settings: PolicySettings) -> FollowUp:
@@ -210,7 +223,8 @@ def window(now: datetime, settings: PolicySettings) -> tuple[datetime, datetime]
     """The span of event times a source must read for `assess` to see every interview it keeps."""
     # A kept deadline is at most 30 days back and max_days after its interview's end; an announced
     # delay can push it further with no bound, so a two-week margin covers the usual ones only.
-    past = _KEEP_PAST_DAYS + settings.max_days + _ANNOUNCED_MARGIN_DAYS
+    # A rejection stays in view 90 days after its start.
+    past = max(_KEEP_PAST_DAYS + settings.max_days + _ANNOUNCED_MARGIN_DAYS, _KEEP_REJECTED_DAYS)
     return (
         _shift_wall_days(now, -past, settings.timezone),
         _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone),
@@ -218,28 +232,21 @@ def window(now: datetime, settings: PolicySettings) -> tuple[datetime, datetime]
 
 
 def _same_name(a: str | None, b: str | None) -> bool:
-    return _fold(a) == _fold(b)
+    return fold(a or "") == fold(b or "")
 
 
-def _fold(name: str | None) -> str | None:
-    """Case-, accent- and spacing-insensitive form of a company or position name."""
-    if name is None:
-        return None
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.split()) or None
-
-
-def _superseded(interview: Interview, at: datetime, interviews: Sequence[Interview]) -> bool:
-    """A later round with the same company and position starts before the follow-up."""
-    if _fold(interview.company) is None:
+def _superseded(interview: Interview, interviews: Sequence[Interview]) -> bool:
+    """A later round of the same process (same company, same position or none on both sides)
+    starts within 30 days, past or ahead: one follow-up per process, not per round."""
+    if not fold(interview.company or ""):
         return False
+    latest = interview.start + timedelta(days=_NEXT_ROUND_DAYS)
     return any(
         other.key != interview.key
         and not other.cancelled  # a cancelled next round does not happen
         and _same_name(other.company, interview.company)
         and _same_name(other.position, interview.position)
-        and interview.start < other.start < at
+        and interview.start < other.start <= latest
         for other in interviews
     )
 
@@ -259,7 +266,7 @@ def _status(
         return interview.outcome
     if interview.key in dismissed:
         return "dismissed"
-    if _superseded(interview, followup.at, interviews):
+    if _superseded(interview, interviews):
         return "superseded"
     if now < followup.at:
         return "scheduled"
@@ -270,6 +277,13 @@ def _status(
         late = not was_written and next_slot(now, settings) > closes
         return "too_late" if late else "due"
     return "past" if was_written else "too_late"
+
+
+def _rejected_in_view(interview: Interview, today: date) -> bool:
+    return (
+        interview.outcome == "rejected"
+        and (today - interview.start.date()).days <= _KEEP_REJECTED_DAYS
+    )
 
 
 def assess(
@@ -290,7 +304,10 @@ def assess(
     kept = []
     for interview in interviews:
         followup = follow_up(interview, settings)
-        if (today - followup.deadline).days > _KEEP_PAST_DAYS or interview.start > latest_start:
+        if interview.start > latest_start or (
+            (today - followup.deadline).days > _KEEP_PAST_DAYS
+            and not _rejected_in_view(interview, today)
+        ):
             continue
         status = _status(interview, followup, now, settings, interviews, written, dismissed)
         warnings = interview.warnings + followup.warnings

@@ -16,7 +16,7 @@ _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032\u00b4\u0060
 def fold(text: str) -> str:
     """What matching compares: lower case, no accents, plain apostrophes, single spaces.
 
-    `fold("Entretien  d’Embauche ")` is `"entretien d'embauche"`.
+    `fold("Entretien  d\u2019Embauche ")` is `"entretien d'embauche"`.
     """
     return " ".join(_bare(text).split())
 

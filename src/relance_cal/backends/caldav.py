@@ -23,7 +23,6 @@ import os
 import re
 import subprocess
 import time
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -46,6 +45,8 @@ from relance_cal.backends.base import (
 )
 from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+from relance_cal.interviews import KeywordFilter
+from relance_cal.text import fold
 
 if TYPE_CHECKING:
     from caldav import Calendar, DAVClient, Principal
@@ -132,20 +133,6 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
     return cfg.password
 
 
-def _fold_text(text: str) -> str:
-    """Case- and accent-insensitive form, for matching keywords."""
-    text = text.casefold()
-    if text.isascii():
-        return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _stem(keyword: str) -> str:
-    """The keyword without a plural ending, so that either form finds the other."""
-    folded = _fold_text(keyword)
-    return folded[:-1] if len(folded) > 3 and folded[-1] in "sx" else folded
-
-
 @dataclass(frozen=True)
 class _Entry:
     """One `DAV:response` of a multistatus."""
@@ -197,8 +184,7 @@ class CalDAVBackend(Backend):
         self.cfg = cfg
         self.role = role
         self.identity = f"caldav:{cfg.username or ''}@{cfg.url}#{cfg.calendar or ''}"
-        self._stems = tuple(_stem(k) for k in detection.keywords)
-        self._everything = detection.interviews_only
+        self._filter = KeywordFilter(detection)
         self._server = urlsplit(cfg.url).netloc or cfg.url
         self._client: DAVClient | None = None
         self._negotiated = False  # fell back from pre-emptive Basic to the server's challenge
@@ -345,7 +331,7 @@ class CalDAVBackend(Backend):
     def _find_by_name(self, name: str) -> str:
         principal, by_name = self._calendars()
         found = by_name.get(name) or next(
-            (url for n, url in by_name.items() if _fold_text(n) == _fold_text(name)), None
+            (url for n, url in by_name.items() if fold(n) == fold(name)), None
         )
         if found:
             return self._check_collection(found)  # also reads its sync token
@@ -452,14 +438,13 @@ class CalDAVBackend(Backend):
         Text-match compares ASCII case-insensitively (i;ascii-casemap): keywords with other
         letters, or a calendar where every event counts, get the plain window query.
         """
-        if not self._extended or self._everything:
-            return ""
-        if not all(stem.isascii() and stem for stem in self._stems):
+        fragments = self._filter.fragments()
+        if not self._extended or self._filter.everything or fragments is None:
             return ""
         filters = "".join(
-            _TEXT_MATCH.format(name=name, text=escape(stem))
+            _TEXT_MATCH.format(name=name, text=escape(fragment))
             for name in ("SUMMARY", "CATEGORIES")
-            for stem in dict.fromkeys(self._stems)
+            for fragment in fragments
         )
         return _ANY_OF.format(filters=filters + _HAS_MARKER)
 
@@ -579,10 +564,10 @@ class CalDAVBackend(Backend):
 
     def _may_matter(self, text: str) -> bool:
         """Cheap pre-filter on the raw text: a keyword in a title or category, or our marker."""
-        if self._everything or MARKER_SOURCE in text:
+        if MARKER_SOURCE in text:
             return True
-        searched = _fold_text(" ".join(_SEARCHED_LINE.findall(_FOLD.sub("", text))))
-        return any(stem in searched for stem in self._stems)
+        searched = " ".join(_SEARCHED_LINE.findall(_FOLD.sub("", text)))
+        return self._filter.passes(searched, escaped=True)
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         return ical.parse_item(item.text, window, calendar=self.cfg.calendar or self.cfg.url)
@@ -677,7 +662,7 @@ def _file_name(uid: str) -> str:
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", _fold_text(name)).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
     return slug or "relance-cal"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,6 +30,7 @@ from relance_cal.backends.base import (
 )
 from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+from relance_cal.interviews import KeywordFilter
 
 GOOGLE = "https://www.googleapis.com/"
 PAGE_SIZE = 2500  # the most events.list returns at once
@@ -91,8 +91,7 @@ class GoogleBackend(Backend):
         self._role = role
         self._token_path = token_path
         self._base = _with_slash(cfg.endpoint or GOOGLE)
-        self._keywords = tuple(_fold(k) for k in detection.keywords)
-        self._everything = detection.interviews_only and role == "source"
+        self._filter = KeywordFilter(detection)
         self._pending: list[_Write] = []
         self._http: Any = None
         self._service: Any = None
@@ -190,8 +189,7 @@ class GoogleBackend(Backend):
         """A cheap superset of the interviews: a keyword anywhere in the title."""
         if self._role != "source":
             return False
-        title = _fold(event.get("summary") or "")
-        return self._everything or any(k in title for k in self._keywords)
+        return self._filter.passes(event.get("summary") or "")
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         event = _decode(item_id, item)
@@ -604,12 +602,6 @@ def _person(entry: dict[str, Any]) -> Person:
         is_self=bool(entry.get("self")),
         partstat=PARTSTAT.get(entry.get("responseStatus", "")),
     )
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, for keyword matching."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _created_name(cfg: CalendarConfig) -> str:

@@ -15,7 +15,6 @@ import os
 import re
 import tempfile
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from relance_cal.backends.base import (
 )
 from relance_cal.config import Detection
 from relance_cal.errors import ConfigError, EventError
+from relance_cal.interviews import KeywordFilter
 
 _VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
 _VTIMEZONE = re.compile(
@@ -47,13 +47,6 @@ _END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
 _NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
 _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
 _EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
-
-
-def _fold_keyword(text: str) -> str:
-    text = text.casefold()
-    if text.isascii():
-        return text
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def _uid(block: str) -> str | None:
@@ -72,8 +65,7 @@ class IcsBackend(Backend):
         self.path = path
         self.role = role
         self.identity = f"ics:{path.resolve()}"
-        self._needles = tuple(_fold_keyword(k) for k in detection.keywords)
-        self._everything = detection.interviews_only
+        self._filter = KeywordFilter(detection)
         self._pending: dict[str, str | None] = {}  # uid -> new VEVENT text, None: delete
         self._zones: dict[str, str] = {}  # TZID -> VTIMEZONE text our reminders need
 
@@ -123,10 +115,10 @@ class IcsBackend(Backend):
 
     def _may_matter(self, block: str) -> bool:
         """Cheap pre-filter: a keyword in a title or category (what detection reads), or ours."""
-        if self._everything or MARKER_SOURCE in block:
+        if MARKER_SOURCE in block:
             return True
-        searched = _fold_keyword(" ".join(_SEARCHED_LINE.findall(_FOLD.sub("", block))))
-        return any(needle in searched for needle in self._needles)
+        searched = " ".join(_SEARCHED_LINE.findall(_FOLD.sub("", block)))
+        return self._filter.passes(searched, escaped=True)
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         if item.etag == _NOT_UTF8:
