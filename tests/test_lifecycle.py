@@ -193,22 +193,31 @@ def test_thank_you_note_is_opt_in(home, relance):
     assert thanks.decoded("DTSTART") == datetime(2026, 3, 3, 9, 30, tzinfo=PARIS)
 
 
+def test_a_recurring_series_is_no_interview_by_its_title_alone(world):
+    _, write, run, status = world
+    weekly = event("coach", *MONDAY, "Entretien hebdo coaching APEC").replace(
+        "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=5\nEND:VEVENT"
+    )
+    write(weekly)
+    assert run("2026-03-02T18:00", "sync").out == ""
+    assert status("2026-03-02T18:00") == {}
+
+
 def test_recurring_interviews_are_followed_up_per_occurrence(world):
     cal, write, run, status = world
     weekly = event("r", *MONDAY, "Entretien Acme").replace(
-        "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=2\nEND:VEVENT"
+        "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=2\nCATEGORIES:Entretien\nEND:VEVENT"
     )
     write(weekly)
     run("2026-03-02T18:00", "sync")
     rows = status("2026-03-02T18:00")
     assert sorted(rows) == ["r@2026-03-02T14:00:00+01:00", "r@2026-03-09T14:00:00+01:00"]
+    # The second occurrence is the next round: one follow-up for the process, after it.
+    assert rows["r@2026-03-02T14:00:00+01:00"]["status"] == "superseded"
     starts = sorted(
         e.decoded("DTSTART") for k, e in reminders_in(cal).items() if k.endswith("/followup")
     )
-    assert starts == [
-        datetime(2026, 3, 5, 9, 30, tzinfo=PARIS),
-        datetime(2026, 3, 12, 9, 30, tzinfo=PARIS),
-    ]
+    assert starts == [datetime(2026, 3, 12, 9, 30, tzinfo=PARIS)]
 
 
 def test_bad_event_is_skipped_named_and_the_others_processed(world):

@@ -54,7 +54,8 @@ def config(language: str = "fr", **changes: object) -> Config:
 def reminder(kind: str = "followup", interview: Interview = EXAMPLE, followup=FOLLOWUP, **kw):
     cfg = kw.pop("cfg", None) or config()
     start = kw.pop("start", START)
-    return build(kind, interview, followup, cfg, start, load_templates(cfg.language, None))
+    templates = {language: load_templates(language, None) for language in ("fr", "en")}
+    return build(kind, interview, followup, cfg, start, templates)
 
 
 def test_uid_is_deterministic_and_per_kind() -> None:

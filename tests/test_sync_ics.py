@@ -197,7 +197,7 @@ def test_status_json_follows_the_contract(setup):
     assert set(acme) == {
         "uid", "title", "start", "end", "company", "position", "recruiter_name",
         "recruiter_email", "urgency", "company_size", "announced", "followup_at", "deadline",
-        "rule", "beyond_max_days", "status", "reminder_at", "warnings",
+        "rule", "beyond_max_days", "status", "reminder_at", "warnings", "language",
     }  # fmt: skip
     assert acme == {
         "uid": "acme-1@example.org",
@@ -218,6 +218,7 @@ def test_status_json_follows_the_contract(setup):
         "status": "scheduled",
         "reminder_at": "2026-03-05T09:30:00+01:00",
         "warnings": [],
+        "language": "fr",
     }
     assert rows[1]["rule"] == "urgent_48h" and rows[1]["urgency"] == "urgent"
 

@@ -54,12 +54,24 @@ class Session:
 
     @cached_property
     def templates(self) -> Any:
+        """The templates of each language: an interview may ask for its own (`Langue : en`)."""
         from relance_cal import drafts
+        from relance_cal.config import LANGUAGES
 
-        templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
-        return templates
+        by_language = {}
+        for language in LANGUAGES:
+            templates = drafts.load_templates(language, self.config.templates_dir)
+            for name, finding in templates.findings:
+                warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+            by_language[language] = templates
+        return by_language
+
+    def identity(self) -> Config:
+        """The config, checked to hold `me` and `name` (the commands that write drafts)."""
+        from relance_cal.config import require_identity
+
+        require_identity(self.config)
+        return self.config
 
     @cached_property
     def crash_switch(self) -> _CrashAfterWrites | None:
@@ -239,7 +251,7 @@ def sync(session: Session, dry_run: bool) -> int:
     from relance_cal import engine
     from relance_cal.state import lock
 
-    config = session.config
+    config = session.identity()
     if dry_run:
         plan = session.plan()
         for change in plan.changes:
@@ -247,6 +259,7 @@ def sync(session: Session, dry_run: bool) -> int:
                 click.echo(f"would {_describe(change, config)}")
         return _report_problems(plan)
     with lock(config.state_dir), session.opened(read_only=False) as (calendars, state, plan):
+        _warn_once(plan, state)
         if session.verbose:
             for uid in plan.dismissed:
                 click.echo(f"noticed reminder {uid} was deleted: it will not come back")
@@ -273,6 +286,26 @@ def _describe(change: Any, config: Config, *, past: bool = False) -> str:
     return f"{verb} {change.kind} reminder {when}  {what}"
 
 
+def _warn_once(plan: Plan, state: State) -> None:
+    """An interview's warnings on stderr the first time, then again only when it changes."""
+    import hashlib
+
+    for row in plan.rows:
+        interview = row.assessment.interview
+        said = hashlib.sha256(repr((interview, row.assessment.warnings)).encode()).hexdigest()
+        if not row.assessment.warnings or state.warned(interview.key) == said:
+            continue
+        for warning in row.assessment.warnings:
+            day = interview.start.date().isoformat()
+            warn(f'"{_escaped(interview.title)}" on {day}: {_escaped(warning)}')
+        state.remember_warned(interview.key, said)
+
+
+def _escaped(text: str) -> str:
+    """Calendar text made safe for a terminal: control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _report_problems(plan: Plan) -> int:
     for problem in plan.problems:
         warn(f"skipped {problem.event}: {problem.reason}")
@@ -288,13 +321,19 @@ def status(session: Session, as_json: bool) -> int:
     if as_json:
         import json  # only here: every import delays `relance-cal --help`
 
-        click.echo(json.dumps([_row_json(row) for row in plan.rows], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [_row_json(row, session.config.language) for row in plan.rows],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         click.echo(_status_table(plan.rows, session.config))
     return _report_problems(plan)
 
 
-def _row_json(row: Row) -> dict[str, Any]:
+def _row_json(row: Row, language: str) -> dict[str, Any]:
     a = row.assessment
     i, f = a.interview, a.followup
     return {
@@ -316,6 +355,7 @@ def _row_json(row: Row) -> dict[str, Any]:
         "status": a.status,
         "reminder_at": row.reminder_at.isoformat() if row.reminder_at else None,
         "warnings": list(a.warnings),
+        "language": i.language or language,
     }
 
 
@@ -374,16 +414,18 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
     """Print the drafted message for one interview (its uid, or text of its title)."""
     from relance_cal import drafts
 
+    config = session.identity()
     row = _find_interview(session.plan().rows, interview)
     a = row.assessment
     kind = kind or ("reply" if a.status == "rejected" else "followup")
+    language = a.interview.language or config.language
     message = drafts.render(
         kind,
         a.interview,
         a.followup,
-        language=session.config.language,
-        name=session.config.name,
-        templates=session.templates,
+        language=language,
+        name=config.name,
+        templates=session.templates[language],
     )
     if message.to:
         click.echo(f"To: {message.to}")
@@ -391,14 +433,11 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
     return EXIT_OK
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _find_interview(rows: list[Row], wanted: str) -> Row:
     exact = [r for r in rows if wanted in (r.assessment.interview.key, r.assessment.interview.uid)]
-    found = exact or [r for r in rows if _fold(wanted) in _fold(r.assessment.interview.title)]
+    from relance_cal.text import fold
+
+    found = exact or [r for r in rows if fold(wanted) in fold(r.assessment.interview.title)]
     if len(found) == 1 or (exact and found):
         return found[0]
     if not found:
@@ -421,6 +460,7 @@ def export(session: Session, output: Path | None) -> int:
     """The reminders as an iCalendar file."""
     from relance_cal import ical
 
+    session.identity()
     plan = session.plan()
     data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
     if output is None:
@@ -463,7 +503,7 @@ def init(session: Session, example_dir: Path | None) -> int:
     if example_dir is not None:
         path = example_dir / "config.toml"
         calendar = starter.write_example_calendar(example_dir / "calendar.ics", datetime.now())
-        text = starter.config_text(calendar_path=calendar.name)
+        text = starter.config_text(calendar_path=calendar.name, example=True)
     else:
         text = starter.config_text(calendar_path="~/calendars/perso.ics")
     starter.write_new(path, text)

@@ -76,12 +76,19 @@ class CalendarConfig:
         )
 
 
+DEFAULT_EXCLUDE_KEYWORDS = (
+    "annuel", "professionnel", "évaluation", "individuel", "préalable", "voiture", "véhicule",
+    "pneus", "vidange", "révision", "chaudière", "jardin", "ménage",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Detection:
     """What makes an event an interview (event-metadata.md)."""
 
     keywords: tuple[str, ...] = ("entretien", "interview", "entrevue")
-    exclude_keywords: tuple[str, ...] = ()
+    # The other meanings of "entretien" in French calendars (event-metadata.md).
+    exclude_keywords: tuple[str, ...] = DEFAULT_EXCLUDE_KEYWORDS
     interviews_only: bool = False
     me: str | None = None  # the user's address
 
@@ -247,7 +254,8 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
             source_raw.get("keywords", list(Detection.keywords)), "source.keywords"
         ),
         exclude_keywords=r.str_list(
-            source_raw.get("exclude_keywords", []), "source.exclude_keywords"
+            source_raw.get("exclude_keywords", list(DEFAULT_EXCLUDE_KEYWORDS)),
+            "source.exclude_keywords",
         ),
         interviews_only=source_raw.get("interviews_only", False),
         me=raw.get("me"),
@@ -381,6 +389,18 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
         work_end=work_end,
         max_days=max_days,
     )
+
+
+def require_identity(config: Config) -> None:
+    """ConfigError unless `me` and `name` are set: a draft is never signed with an example's
+    name, nor addressed to the user's own address."""
+    r = _Reader(config.path)
+    if not config.detection.me:
+        raise r.fail("me", 'missing; set it to your e-mail address, e.g. me = "you@example.org"')
+    if not config.name:
+        raise r.fail(
+            "name", 'missing; set it to the name that signs your drafts, e.g. name = "Your Name"'
+        )
 
 
 def check_holidays(config: Config) -> None:

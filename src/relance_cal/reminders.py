@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from relance_cal.backends.base import Reminder
@@ -91,7 +92,7 @@ def build(
     followup: FollowUp | None,
     config: Config,
     start: datetime,
-    templates: Templates,
+    templates: Mapping[str, Templates],
 ) -> Reminder:
     """The reminder of `kind` at `start`; an `ask` reminder ignores `start`: it ends as the
     interview starts. `followup` is required for a `followup` reminder."""
@@ -99,11 +100,17 @@ def build(
         raise ValueError(f"unknown reminder kind {kind!r}")
     if kind == "followup" and followup is None:
         raise ValueError("a follow-up reminder needs the follow-up moment")
-    language = config.language
+    # The draft speaks the recruiter's language; the reminder around it, the user's.
+    language = interview.language or config.language
     draft = render(
-        kind, interview, followup, language=language, name=config.name, templates=templates
+        kind,
+        interview,
+        followup,
+        language=language,
+        name=config.name,
+        templates=templates[language],
     )
-    title = _title(kind, interview, language)
+    title = _title(kind, interview, config.language)
     description = _description(kind, interview, followup, config, draft)
     inputs: list[object] = [kind, title, description]
     if kind == "ask":

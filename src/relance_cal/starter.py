@@ -10,8 +10,7 @@ from relance_cal.errors import ConfigError
 
 CONFIG_TEMPLATE = """\
 # relance-cal configuration. Reference: the README, section "Configuration".
-me = "camille.martin@example.org"   # your address: tells you apart from the recruiter
-name = "Camille Martin"             # signature of the drafts
+{identity}
 language = "fr"                     # fr | en: drafts and reminder titles
 
 [source]                            # where the interviews are
@@ -23,7 +22,11 @@ path = "{calendar_path}"
 # calendar = "Personnel"            # caldav: display name or URL
 # calendar_id = "primary"           # google
 keywords = ["entretien", "interview", "entrevue"]
-exclude_keywords = ["voiture", "chaudière"]   # "entretien" is also a service appointment
+# exclude_keywords: titles with these words are not job interviews (the yearly review at
+# work, service appointments); the default is this list, [] turns it off.
+# exclude_keywords = ["annuel", "professionnel", "évaluation", "individuel", "préalable",
+#                     "voiture", "véhicule", "pneus", "vidange", "révision", "chaudière",
+#                     "jardin", "ménage"]
 interviews_only = false
 
 [reminders]                         # where reminders go; default: the source calendar
@@ -38,15 +41,55 @@ ask_delay = true                    # just before an interview: ask when they wi
 [policy]                            # when to follow up: see the README
 country = "FR"
 # subdivision = "57"                # Alsace-Moselle
-timezone = "Europe/Paris"
+timezone = "{timezone}"
 reminder_time = "09:30"
 work_end = "18:00"
 max_days = 10
 """
+_YOUR_IDENTITY = """\
+# Fill in these two before the first sync (sync, draft and export stop until they are set):
+# me = "you@example.org"            # your address: tells you apart from the recruiter
+# name = "Your Name"                # signature of the drafts"""
+_EXAMPLE_IDENTITY = """\
+me = "camille.martin@example.org"   # your address: tells you apart from the recruiter
+name = "Camille Martin"             # signature of the drafts (an example's: change it)"""
+_DEFAULT_ZONE = "Europe/Paris"
 
 
-def config_text(*, calendar_path: str) -> str:
-    return CONFIG_TEMPLATE.format(calendar_path=calendar_path)
+def config_text(*, calendar_path: str, example: bool = False) -> str:
+    """The starter config; `example`: with the demo's identity filled in."""
+    return CONFIG_TEMPLATE.format(
+        calendar_path=calendar_path,
+        identity=_EXAMPLE_IDENTITY if example else _YOUR_IDENTITY,
+        timezone=system_zone() or _DEFAULT_ZONE,
+    )
+
+
+def system_zone() -> str | None:
+    """The system's named time zone (`TZ`, else /etc/localtime), None when it is UTC or unknown:
+    a server's UTC clock must not move a French user's reminders."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            target = os.path.realpath("/etc/localtime")
+        except OSError:
+            return None
+        name = target.partition("/zoneinfo/")[2]
+    if not name or name.startswith("/") or name.upper() in _UTC_NAMES:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+_UTC_NAMES = frozenset(
+    {"UTC", "ETC/UTC", "UCT", "ETC/UCT", "GMT", "ETC/GMT", "UNIVERSAL", "ZULU", "ETC/ZULU",
+     "ETC/UNIVERSAL", "GMT0", "ETC/GMT0", "GREENWICH", "ETC/GREENWICH"}
+)  # fmt: skip
 
 
 def write_new(path: Path, text: str) -> None:

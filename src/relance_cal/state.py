@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS reminders (
     fate TEXT NOT NULL CHECK (fate IN ('live', 'removed', 'dismissed')),
     PRIMARY KEY (calendar, uid)
 );
+-- the warnings `sync` printed about an interview, as a digest: said again only on a change
+CREATE TABLE IF NOT EXISTS warned (
+    source_key TEXT PRIMARY KEY, digest TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS holidays (
     country TEXT NOT NULL,
     subdivision TEXT NOT NULL,  -- '' for none
@@ -215,6 +219,19 @@ class State:
         self.db.execute(
             "UPDATE reminders SET fate = ? WHERE calendar = ? AND uid = ?", (fate, calendar, uid)
         )
+
+    # -- warnings printed ------------------------------------------------------
+
+    def warned(self, source_key: str) -> str | None:
+        """The digest of what was last said about this interview, None when nothing was."""
+        if not self._has_table("warned"):  # a state of an earlier version, read-only
+            return None
+        row = self.db.execute("SELECT digest FROM warned WHERE source_key = ?", (source_key,))
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def remember_warned(self, source_key: str, digest: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO warned VALUES (?, ?)", (source_key, digest))
 
     # -- public holidays -------------------------------------------------------
 

@@ -52,11 +52,11 @@ def fold_with_origin(text: str) -> tuple[str, list[int]]:
 # that happens to hold a `<` ("Marie <marie@acme.fr>").
 _HTML_SIGN = re.compile(
     r"<(?:/?(?:br|p|div|span|b|i|u|a|ul|ol|li|strong|em|font|table|tr|td|h[1-6]|html|body"
-    r"|head|meta|style|o:p)\b[^<>]{0,2000}>)|&(?:lt|gt|amp|nbsp|quot|apos|#\d{1,6}|#x[0-9a-f]{1,6});",
+    r"|head|meta|style|o:p)(?=[\s/>])[^<>]{0,2000}>)|&(?:lt|gt|amp|nbsp|quot|apos|#\d{1,6}|#x[0-9a-f]{1,6});",
     re.IGNORECASE,
 )
 # A tag, never crossing another `<`: each character is looked at a bounded number of times.
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]{0,30})([^<>]*)>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]{0,30})(?=[\s/>])([^<>]*)>")
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _MAILTO = re.compile(r"^mailto:([^?\s]+)", re.IGNORECASE)
 _LINE_TAGS = frozenset({"br", "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"})
@@ -77,7 +77,7 @@ def html_to_text(text: str) -> str:
         return text
     text = _without_comments(text)
     # In HTML a line break in the source is a space, unless nothing else makes lines.
-    if re.search(r"<(?:br|p|div|li)\b", text, re.IGNORECASE):
+    if re.search(r"<(?:br|p|div|li)(?=[\s/>])", text, re.IGNORECASE):
         text = text.replace("\r", "").replace("\n", " ")
     out: list[str] = []
     hidden = 0
