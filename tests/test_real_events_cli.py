@@ -1,0 +1,124 @@
+"""What a cron user and a new user see of events written as people write them (issue 16)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calendar_files import calendar, replace_user_events, write_config
+
+NOW = "2026-12-03T18:00"
+
+
+def interview(uid: str, title: str, description: str, day: str = "20261201") -> str:
+    text = description.replace("\n", "\\n")
+    return (
+        f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T100000Z\n"
+        f"DTSTART;TZID=Europe/Paris:{day}T140000\nDTEND;TZID=Europe/Paris:{day}T150000\n"
+        f"SUMMARY:{title}\nDESCRIPTION:{text}\nEND:VEVENT\n"
+    )
+
+
+@pytest.fixture
+def setup(home, relance):
+    cal = home / "perso.ics"
+    config = write_config(home, cal)
+
+    def run(*args: str):
+        return relance("--config", str(config), "--now", NOW, *args)
+
+    return cal, config, run
+
+
+def test_a_value_not_understood_reaches_cron_once_and_again_when_the_event_changes(setup):
+    cal, _, run = setup
+    unclear = interview("a@x", "Entretien - Acme - Analyste", "Réponse : bientôt")
+    cal.write_text(calendar(unclear))
+    first = run("sync")
+    assert first.code == 0
+    assert 'relance-cal: "Entretien - Acme - Analyste" on 2026-12-01: announced answer "bientôt"' in (
+        first.err
+    )
+    assert run("sync").err == ""  # said once: the cron mail comes once
+    assert "bientôt" in run("status").out  # status shows it always
+    replace_user_events(cal, unclear.replace("bientôt", "prochainement"))
+    assert '"prochainement" not understood' in run("sync").err
+    assert run("sync").err == ""
+
+
+def test_a_doubtful_title_warns_and_names_no_company(setup):
+    cal, _, run = setup
+    cal.write_text(calendar(interview("t@x", "Entretien tel", "")))
+    result = run("sync")
+    assert 'company not found in the title; add "Entreprise : …" to the event' in result.err
+    [row] = json.loads(run("status", "--json").out)
+    assert row["company"] is None
+
+
+def test_dry_run_writes_no_memory_of_warnings(setup):
+    cal, _, run = setup
+    cal.write_text(calendar(interview("a@x", "Entretien Acme", "Réponse : bientôt")))
+    run("sync", "--dry-run")
+    assert "bientôt" in run("sync").err
+
+
+def test_language_per_event_in_status_and_drafts(setup):
+    cal, _, run = setup
+    english = interview(
+        "en@x", "Interview with Stripe", "Recruiter: Sam Lee <sam@stripe.com>\nLangue : en"
+    )
+    french = interview("fr@x", "Entretien chez Decathlon", "Recruteuse : Léa Petit <lea@decathlon.fr>")
+    cal.write_text(calendar(english, french))
+    rows = {row["uid"]: row for row in json.loads(run("status", "--json").out)}
+    assert (rows["en@x"]["language"], rows["fr@x"]["language"]) == ("en", "fr")
+    assert "Subject: Following our interview on" in run("draft", "Stripe").out
+    assert "Subject: Suite à notre entretien du" in run("draft", "Decathlon").out
+    run("sync")
+    written = cal.read_bytes().decode("utf-8").replace("\r\n ", "")
+    assert "Following our interview on" in written  # the English draft, in its reminder
+    assert "Suite à notre entretien du" in written
+
+
+@pytest.mark.parametrize("missing", ["me", "name"])
+@pytest.mark.parametrize("command", [["sync"], ["sync", "--dry-run"], ["draft", "Acme"], ["export"]])
+def test_me_and_name_are_required_to_write_drafts(setup, missing, command):
+    cal, config, run = setup
+    cal.write_text(calendar(interview("a@x", "Entretien Acme", "")))
+    lines = config.read_text().splitlines()
+    config.write_text("\n".join(line for line in lines if not line.startswith(f"{missing} =")))
+    result = run(*command)
+    assert result.code == 2
+    assert f"{config}: {missing}: missing" in result.err
+    assert run("status").code == 0  # reading needs no identity
+
+
+def test_init_leaves_the_identity_to_the_user_and_writes_the_system_zone(
+    home, relance, monkeypatch
+):
+    monkeypatch.setenv("TZ", "America/Montreal")
+    target = home / "config.toml"
+    assert relance("--config", str(target), "init").code == 0
+    text = target.read_text()
+    assert '\n# me = "' in text and '\n# name = "' in text and "Camille" not in text
+    assert 'timezone = "America/Montreal"' in text
+    cal = home / "perso.ics"
+    cal.write_text(calendar())
+    target.write_text(text.replace("~/calendars/perso.ics", str(cal)))
+    result = relance("--config", str(target), "sync")
+    assert result.code == 2 and "me: missing" in result.err
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", ":UTC", "Nowhere/Atlantis"])
+def test_init_on_a_utc_server_keeps_paris(home, relance, monkeypatch, zone):
+    monkeypatch.setenv("TZ", zone)
+    target = home / "config.toml"
+    relance("--config", str(target), "init")
+    assert 'timezone = "Europe/Paris"' in target.read_text()
+
+
+def test_init_example_fills_the_identity_for_its_demo(home, relance):
+    folder = home / "demo"
+    relance("init", "--example", str(folder))
+    text = (folder / "config.toml").read_text()
+    assert 'me = "camille.martin@example.org"' in text and 'name = "Camille Martin"' in text
