@@ -37,8 +37,9 @@ def test_a_value_not_understood_reaches_cron_once_and_again_when_the_event_chang
     cal.write_text(calendar(unclear))
     first = run("sync")
     assert first.code == 0
-    assert 'relance-cal: "Entretien - Acme - Analyste" on 2026-12-01: announced answer "bientôt"' in (
-        first.err
+    assert (
+        'relance-cal: "Entretien - Acme - Analyste" on 2026-12-01: announced answer "bientôt"'
+        in (first.err)
     )
     assert run("sync").err == ""  # said once: the cron mail comes once
     assert "bientôt" in run("status").out  # status shows it always
@@ -68,7 +69,9 @@ def test_language_per_event_in_status_and_drafts(setup):
     english = interview(
         "en@x", "Interview with Stripe", "Recruiter: Sam Lee <sam@stripe.com>\nLangue : en"
     )
-    french = interview("fr@x", "Entretien chez Decathlon", "Recruteuse : Léa Petit <lea@decathlon.fr>")
+    french = interview(
+        "fr@x", "Entretien chez Decathlon", "Recruteuse : Léa Petit <lea@decathlon.fr>"
+    )
     cal.write_text(calendar(english, french))
     rows = {row["uid"]: row for row in json.loads(run("status", "--json").out)}
     assert (rows["en@x"]["language"], rows["fr@x"]["language"]) == ("en", "fr")
@@ -81,7 +84,9 @@ def test_language_per_event_in_status_and_drafts(setup):
 
 
 @pytest.mark.parametrize("missing", ["me", "name"])
-@pytest.mark.parametrize("command", [["sync"], ["sync", "--dry-run"], ["draft", "Acme"], ["export"]])
+@pytest.mark.parametrize(
+    "command", [["sync"], ["sync", "--dry-run"], ["draft", "Acme"], ["export"]]
+)
 def test_me_and_name_are_required_to_write_drafts(setup, missing, command):
     cal, config, run = setup
     cal.write_text(calendar(interview("a@x", "Entretien Acme", "")))

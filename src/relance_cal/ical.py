@@ -246,7 +246,9 @@ def _source_event(
         key=key,
         uid=uid,
         summary=_text(component, "SUMMARY"),
-        description=_text(component, "DESCRIPTION"),
+        # Outlook may give only its HTML version: the reader turns it into text.
+        description=_text(component, "DESCRIPTION")
+        or _UNESCAPE.sub(_unescaped, _text(component, "X-ALT-DESC")),
         start=start,
         end=_end(component, start, label),
         categories=_categories(component),
@@ -597,7 +599,7 @@ def _plain_source_event(event: Mapping[str, list[_Property]], calendar: str) -> 
         key=uid,
         uid=uid,
         summary=_plain_text_value(event.get("SUMMARY")),
-        description=_plain_text_value(event.get("DESCRIPTION")),
+        description=_plain_text_value(event.get("DESCRIPTION") or event.get("X-ALT-DESC")),
         start=start,
         end=_resolved_end(start, end),
         categories=tuple(c for c in (c.strip() for c in categories) if c),
@@ -640,6 +642,8 @@ def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder
     quick = quick_reminder(raw, item_id=item_id, etag=etag)
     if quick is not None:
         return quick
+    import icalendar  # only here: the quick reader serves the usual case
+
     try:
         events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     except _PARSE_ERRORS as e:
