@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance_cal import drafts, ical, policy, reminders
-from relance_cal.backends.base import SourceEvent
+from relance_cal.backends.base import SourceEvent, Window
 from relance_cal.config import CalendarConfig, Config, Detection, DraftSettings
 from relance_cal.drafts import PLACEHOLDERS
 from relance_cal.interviews import read_interview
@@ -312,3 +312,32 @@ def test_any_title_and_description_make_well_formed_reminders(
         assert "\n" not in draft.subject
         written = ical.reminder_calendar([reminder], datetime(2026, 3, 1, tzinfo=UTC)).to_ical()
         assert assert_nothing_injected(icalendar.Calendar.from_ical(written)) == 1
+
+
+# Event text read in linear time (issue 14, item 3): each of these costs a sync under 0.5 s.
+SLOW_TEXT = {
+    "a description line of 20,000 spaces": ("Entretien Acme", "Réponse :" + " " * 20_000 + "x"),
+    "a 60,000-character recruiter": ("Entretien Acme", "Recruteur : " + "marie.dupont" * 5_455),
+    "a title of 16,000 times entretien": ("entretien " * 16_000, "Poste : Analyste"),
+    "60,000 unclosed tags": ("Entretien Acme", "<br>Poste : " + "<a href='mailto:x" * 3_500),
+    "60,000 unclosed comments": ("Entretien Acme", "<p>Poste : x" + "<!--" * 15_000),
+}
+
+
+@pytest.mark.parametrize("title, description", SLOW_TEXT.values(), ids=SLOW_TEXT.keys())
+def test_hostile_event_text_is_read_in_linear_time(tmp_path: Path, title: str, description: str):
+    from relance_cal.backends.ics import IcsBackend
+
+    path = tmp_path / "cal.ics"
+    event = vevent("slow@example.org", "20260303T100000", "20260303T110000", title, description)
+    path.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{event}END:VCALENDAR\r\n", newline="")
+    detection = Detection(me="camille@example.org")
+    window = Window(*policy.window(datetime(2026, 3, 2, tzinfo=PARIS), CONFIG.policy))
+    started = time.monotonic()
+    backend = IcsBackend(path, detection, role="source")
+    [(item_id, item)] = backend.changes(None, window).items.items()
+    [occurrence] = backend.occurrences(item_id, item, window)
+    interview = read_interview(occurrence, detection, PARIS)
+    took = time.monotonic() - started
+    assert interview is not None and took < 0.5, took
+    assert len(interview.title) <= 500 and all(len(w) < 200 for w in interview.warnings)
