@@ -479,7 +479,7 @@ _END_OF_WEEK = frozenset(
 )  # fmt: skip
 _PART_OF_MONTH = re.compile(
     r"(?P<part>mi|mid|debut|early|fin|end of|late|fin de|la fin de|beginning of|the end of"
-    r"|le debut de|la mi|courant)[\s-]*(?P<month>{_MONTH})\.?(?:\s+(?P<year>\d{{4}}))?"
+    rf"|le debut de|la mi|courant)[\s-]*(?P<month>{_MONTH})\.?(?:\s+(?P<year>\d{{4}}))?"
 )
 _MAX_AMOUNT = 365
 _PLAUSIBLE_YEARS = range(2000, 2200)
@@ -489,6 +489,7 @@ def _announced(value: str, interview_day: date) -> Announced | None:
     """A date or a delay as the table of "Announced answers" says; None when not understood."""
     text = " ".join(fold(value[:200]).replace("\u2019", "'").split()).strip(" .!?;,")
     text = re.sub(r"\s*\([^)]*\)$", "", text)  # "sous 2 semaines (a confirmer)"
+    text = " ".join(re.sub(r"[^\w\s'./-]", " ", text).split())  # "vendredi !", emoji
     if text in _IDIOMS:
         return _IDIOMS[text]
     if delay := _DELAY.fullmatch(text):
@@ -685,6 +686,7 @@ _KIND_WORDS = frozenset(
         "invitation", "+",
     }
 )  # fmt: skip
+_TITLE_NOUNS = frozenset({"manager", "managers"})
 # Words around the parts of a title: stripped at its edges only ("Entretien avec Acme").
 _EDGE_WORDS = frozenset(
     {
@@ -710,11 +712,11 @@ _POSITION_WORDS = frozenset(
         "infirmier", "infirmiere", "professeur", "enseignant", "enseignante", "writer", "ux",
         "ui", "marketing", "sales", "account", "executive", "officer", "specialist", "expert",
         "experte", "coordinateur", "coordinatrice", "administrateur", "administratrice",
-        "python", "java", "sre", "qa", "support", "business", "developpement", "poste",
+        "python", "java", "sre", "qa", "support", "developpement", "poste",
         "position", "role", "job", "cto", "cfo", "drh", "daf", "pm", "po", "redacteur",
-        "redactrice", "traducteur", "traductrice", "juridique", "finance", "financier",
-        "financiere", "rssi", "administratif", "administrative", "web", "mobile", "ios",
-        "android", "ingenierie", "logistique", "operations", "ops", "communication", "rh",
+        "redactrice", "traducteur", "traductrice", "financier",
+        "financiere", "rssi", "administratif", "administrative", "ios",
+        "android", "rh",
     }
 )  # fmt: skip
 # What introduces the position in a title ("pour le poste de", "for the role of").
@@ -880,12 +882,15 @@ class _TitleReader:
         return words[0] in _FIRST_NAMES
 
     def _meaningful(self, part: str) -> str | None:
-        """`part` without keywords and kind words (anywhere) and links at its edges."""
-        words = part.split()
-        kept = [w for w in words if not self._is_kind(w)]
-        while kept and fold(kept[0]).strip("'.,;") in _EDGE_WORDS:
+        """`part` without the kind words and small words at its edges, nor symbols."""
+        kept = [w for w in part.split() if any(c.isalnum() for c in w)]
+        while kept and (self._is_kind(kept[0]) or fold(kept[0]).strip("'.,;") in _EDGE_WORDS):
             kept.pop(0)
-        while kept and fold(kept[-1]).strip("'.,;") in _EDGE_WORDS:
+        # "Product manager": a title noun after a word belongs to the position.
+        while kept and (
+            (self._is_kind(kept[-1]) and fold(kept[-1]) not in _TITLE_NOUNS)
+            or fold(kept[-1]).strip("'.,;") in _EDGE_WORDS
+        ):
             kept.pop()
         text = " ".join(kept).strip(_SEPARATOR_CHARS + "'\".,;«»")
         return text or None
