@@ -7,8 +7,9 @@ paste, are in the text's own language.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from relance_cal.text import fold, fold_with_origin
 
 MAX_WORDS = 180
 
@@ -117,7 +118,7 @@ def check(text: str, language: str | None = None) -> list[Finding]:
     findings: list[Finding] = []
     for number, line in enumerate(lines, start=1):
         findings += _line_findings(number, line, language)
-    folded = _fold(text)
+    folded = fold(text)
     for pattern, problem, suggestion in _WHOLE_TEXT:
         if not pattern.search(folded):
             findings.append(Finding(0, "", problem, suggestion[language]))
@@ -127,7 +128,7 @@ def check(text: str, language: str | None = None) -> list[Finding]:
 
 def detect_language(text: str) -> str:
     """`fr` or `en`, from the most common short words (and accents)."""
-    words = _fold(text).split()
+    words = fold(text).split()
     french = sum(w in _FR_WORDS for w in words) + sum(c in "éèêàçù" for c in text.lower())
     english = sum(w in _EN_WORDS for w in words)
     return "en" if english > french else "fr"
@@ -135,11 +136,12 @@ def detect_language(text: str) -> str:
 
 def _line_findings(number: int, line: str, language: str) -> list[Finding]:
     spans: list[tuple[int, int, str, str]] = []  # start, end, problem, suggestion
-    folded = _fold(line)
+    folded, origin = fold_with_origin(line)
     for rule in _RULES:
         spans += [
-            (m.start(), m.end(), rule.problem, rule.suggestion[language])
+            (origin[m.start()], origin[m.end() - 1] + 1, rule.problem, rule.suggestion[language])
             for m in rule.pattern.finditer(folded)
+            if m.end() > m.start()
         ]
     spans += [
         (
@@ -196,10 +198,3 @@ def _length_findings(lines: list[str], language: str) -> list[Finding]:
             }[language],
         )
     ]
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, straight apostrophes; same length as `text`."""
-    return "".join(
-        unicodedata.normalize("NFD", c)[0].lower()[0] if c != "\u2019" else "'" for c in text
-    )
