@@ -127,3 +127,26 @@ def test_init_example_fills_the_identity_for_its_demo(home, relance):
     relance("init", "--example", str(folder))
     text = (folder / "config.toml").read_text()
     assert 'me = "camille.martin@example.org"' in text and 'name = "Camille Martin"' in text
+
+
+def test_a_rejection_noted_late_gets_its_reply_reminder(setup):
+    cal, _, run = setup
+    cal.write_text(
+        calendar(interview("late@x", "Entretien Doctolib", "Statut : refus", day="20261005"))
+    )
+    result = run("sync")
+    assert "created reply reminder" in result.out
+    [row] = json.loads(run("status", "--json").out)
+    assert (row["status"], row["company"]) == ("rejected", "Doctolib")
+    assert "Subject:" in run("draft", "Doctolib").out
+
+
+def test_two_rounds_give_one_follow_up(setup):
+    cal, _, run = setup
+    first = interview("r1@x", "Entretien - Ubisoft - Game designer", "", day="20261124")
+    second = interview("r2@x", "2e entretien - Ubisoft - Game designer", "", day="20261201")
+    cal.write_text(calendar(first, second))
+    result = run("sync")
+    assert result.out.count("created followup reminder") == 1
+    rows = {row["uid"]: row["status"] for row in json.loads(run("status", "--json").out)}
+    assert rows["r1@x"] == "superseded" and rows["r2@x"] in ("scheduled", "due")

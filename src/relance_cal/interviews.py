@@ -838,10 +838,16 @@ class _TitleReader:
         if len(meaningful) == 1:
             [only] = meaningful
             if _is_position(only):
-                return _FromTitle(None, position or only)
+                # "Data engineer" is a position; "Acme Data engineer" says nothing clearly.
+                return _FromTitle(None, position or (only if _starts_as_position(only) else None))
             return _FromTitle(only if _is_name(only) else None, position)
-        if len(meaningful) == 2 and _is_name(meaningful[0]) and not _is_position(meaningful[0]):
-            return _FromTitle(meaningful[0], position or meaningful[1])
+        if not meaningful:
+            return _FromTitle(None, position)
+        first, *others = meaningful
+        if others and _is_name(first) and not _is_position(first):
+            # "Entretien - Acme - Data engineer - Paris": the first position-like part.
+            found = others[0] if len(others) == 1 else next(filter(_is_position, others), None)
+            return _FromTitle(first, position or found)
         return _FromTitle(None, position)  # nothing, or a shape that says nothing clearly
 
     def _cut_position(self, part: str) -> tuple[str, str | None]:
@@ -873,7 +879,9 @@ class _TitleReader:
         words = fold(text).split()
         if not words or len(words) > 3 or not _is_name(text):
             return False
-        if self.recruiter and (" ".join(words) == self.recruiter or words[0] in self.recruiter):
+        if self.recruiter and (
+            " ".join(words) == self.recruiter or words[0] in self.recruiter.split()
+        ):
             return True
         # A name whose e-mail is at its own domain is a company ("Interview with Sam Lee" from
         # sam@samlee.io is not that).
@@ -923,6 +931,11 @@ def _is_name(text: str) -> bool:
     if len(words) == 1:
         return True
     return all(w[0].isupper() or w[0].isdigit() or fold(w) in _NAME_LINKS for w in words)
+
+
+def _starts_as_position(text: str) -> bool:
+    words = fold(text).split()
+    return bool(words) and words[0].strip("().,;") in _POSITION_WORDS
 
 
 def _is_position(text: str) -> bool:
