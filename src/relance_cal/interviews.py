@@ -896,7 +896,11 @@ class _TitleReader:
             kept.pop(0)
         # "Product manager": a title noun after a word belongs to the position.
         while kept and (
-            (self._is_kind(kept[-1]) and fold(kept[-1]) not in _TITLE_NOUNS)
+            # "Société 2": a bare number after a name belongs to it.
+            (
+                (self._is_kind(kept[-1]) and fold(kept[-1]) not in _TITLE_NOUNS)
+                and not (kept[-1].isdigit() and len(kept) > 1)
+            )
             or fold(kept[-1]).strip("'.,;") in _EDGE_WORDS
         ):
             kept.pop()

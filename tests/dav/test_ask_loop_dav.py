@@ -48,6 +48,7 @@ def test_the_ask_loop_on_radicale(home: Path, relance, relay, dav, password_env)
     dav.put(calendar + "acme.ics", interview())
     config = home / "config.toml"
     config.write_text(
+        'me = "camille@example.org"\nname = "Camille Martin"\n'
         f'[source]\nbackend = "caldav"\nurl = "{relay.url}"\nusername = "{dav.user}"\n'
         f'password_env = "{password_env}"\ncalendar = "{calendar}"\n',
         encoding="utf-8",

@@ -20,6 +20,7 @@ def configure(home: Path, emulator, scopes: list[str]) -> Path:
     token = write_token(emulator, home / "google-token.json", scopes)
     config = home / "config.toml"
     config.write_text(
+        'me = "camille@example.org"\nname = "Camille Martin"\n'
         f'[source]\nbackend = "google"\nendpoint = "{emulator.url}"\ntoken = "{token}"\n'
         f'[reminders]\nbackend = "google"\nendpoint = "{emulator.url}"\ntoken = "{token}"\n'
         'calendar = "Relances"\ncreate = true\n[drafts]\nask_delay = false\n',
