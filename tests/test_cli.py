@@ -64,7 +64,7 @@ def test_draft_kind_reply_after_a_rejection(home, relance):
         "--config", str(config), "--now", "2026-03-03T10:00", "draft", "acme-1@example.org"
     )
     assert result.code == 0, result.err
-    assert "Subject: " in result.out and "Camille Martin" in result.out
+    assert "Objet\u00a0: " in result.out and "Camille Martin" in result.out  # a French draft
     assert "remercie" in result.out
     followup = relance(
         "--config", str(config), "--now", "2026-03-03T10:00", "draft", "Acme", "--kind", "followup"

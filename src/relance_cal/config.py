@@ -44,6 +44,9 @@ class PolicySettings:
     reminder_time: time = time(9, 30)
     work_end: time = time(18, 0)
     max_days: int = 10
+    # Interviews whose deadline is older are out of view (followup-policy.md): not a key of
+    # the file; `status --all` widens it to show the history.
+    keep_past_days: int = 30
 
 
 @dataclass(frozen=True)
