@@ -187,12 +187,12 @@ def status_table(
         company, position = widths[text_at], widths[text_at + 1]
         widths[text_at] = max(1, min(company, max(room - position, room // 2)))
         widths[text_at + 1] = max(1, room - widths[text_at])
-    lines = [_line(headers, widths, None)]
+    lines = [_line(headers, widths, None, width)]
     for row, row_cells in zip(rows, cells, strict=True):
         style = _STYLES.get(row.assessment.status) if colour else None
         if colour and row.assessment.status in _QUIET:
             style = {"dim": True}
-        lines.append(_line(row_cells, widths, style, status_at=len(widths) - 2))
+        lines.append(_line(row_cells, widths, style, width, status_at=len(widths) - 2))
         for warning in row.assessment.warnings:
             lines.extend(_wrapped(f"! {escape(warning)}", width, indent="  "))
     if any(r.assessment.followup.beyond_max_days for r in rows):
@@ -243,19 +243,20 @@ def _line(
     cells: Sequence[str],
     widths: Sequence[int],
     style: dict | None,
+    width: int | None,
     *,
     status_at: int = -1,
 ) -> str:
     import click
 
-    parts = []
-    for n, (cell, size) in enumerate(zip(cells, widths, strict=True)):
-        text = shorten(cell, size)
-        padded = text + " " * (size - _width(text))
-        if n == status_at and style:
-            padded = click.style(text, **style) + " " * (size - _width(text))
-        parts.append(padded)
-    return _GAP.join(parts).rstrip()
+    texts = [shorten(cell, size) for cell, size in zip(cells, widths, strict=True)]
+    padding = [" " * (size - _width(t)) for t, size in zip(texts, widths, strict=True)]
+    plain = _GAP.join(t + pad for t, pad in zip(texts, padding, strict=True)).rstrip()
+    if width is not None and _width(plain) > width:  # a terminal too narrow for any layout
+        return shorten(plain, width)
+    if style and status_at >= 0:
+        texts[status_at] = click.style(texts[status_at], **style)
+    return _GAP.join(t + pad for t, pad in zip(texts, padding, strict=True)).rstrip()
 
 
 def _wrapped(text: str, width: int | None, indent: str = "") -> list[str]:
