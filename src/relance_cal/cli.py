@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -193,6 +193,11 @@ def warn(message: str) -> None:
     click.echo(f"relance-cal: {escape_lines(message)}", err=True)
 
 
+def _warn_all(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        warn(warning)
+
+
 _verbose = False  # read by main() to decide whether a traceback is shown
 
 
@@ -242,6 +247,8 @@ def sync(session: Session, dry_run: bool) -> int:
     from relance_cal.state import lock
 
     config = session.config
+    if sys.stderr.isatty():  # not from cron: a doubtful setting would be mailed every run
+        _warn_all(config.warnings)
     if dry_run:
         plan = session.plan()
         for change in plan.changes:
@@ -293,6 +300,7 @@ def status(session: Session, as_json: bool, everything: bool) -> int:
     """One row per interview: follow-up moment, deadline, status, reminder."""
     from relance_cal import display
 
+    _warn_all(session.config.warnings)
     plan = session.plan()
     rows = plan.rows
     if everything:
