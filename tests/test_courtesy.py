@@ -13,7 +13,7 @@ EN_TOP = "Dear Marie Dupont,\n\nThank you for our interview about the position.\
 @pytest.mark.parametrize(
     ("line", "words", "problem"),
     [
-        # the examples of reminder-events.md
+        # the examples of docs/reminder-events.md
         ("Je n'ai toujours pas de nouvelles.", "toujours pas", "impatient phrase"),
         (
             "Sans réponse de votre part, je reviens vers vous.",

@@ -18,7 +18,7 @@ from relance_cal.policy import FollowUp
 from relance_cal.reminders import build, google_event_id, reminder_uid
 
 PARIS = ZoneInfo("Europe/Paris")
-# the example event of event-metadata.md, and its follow-up (announced: 1 week)
+# the example event of docs/event-metadata.md, and its follow-up (announced: 1 week)
 EXAMPLE = Interview(
     key="example-uid",
     uid="example-uid",

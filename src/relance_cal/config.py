@@ -24,7 +24,7 @@ APP = "relance-cal"
 BACKENDS = ("ics", "caldav", "google")
 LANGUAGES = ("fr", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ADVISED_MAX_DAYS = 10  # "later than ten days is, in most cases, too late" (followup-policy.md)
+ADVISED_MAX_DAYS = 10  # "later than ten days is usually too late" (docs/followup-policy.md)
 # What a French or English speaker may write instead of a code: the code meant.
 _LANGUAGE_NAMES = {"francais": "fr", "french": "fr", "english": "en", "anglais": "en"}
 _FRENCH_WEEKDAYS = {"lun": "mon", "mar": "tue", "mer": "wed", "jeu": "thu", "ven": "fri"}
@@ -53,7 +53,7 @@ class PolicySettings:
     reminder_time: time = time(9, 30)
     work_end: time = time(18, 0)
     max_days: int = 10
-    # Interviews whose deadline is older are out of view (followup-policy.md): not a key of
+    # Interviews whose deadline is older are out of view (docs/followup-policy.md): not a key of
     # the file; `status --all` widens it to show the history.
     keep_past_days: int = 30
 
@@ -90,7 +90,7 @@ class CalendarConfig:
 
 @dataclass(frozen=True)
 class Detection:
-    """What makes an event an interview (event-metadata.md)."""
+    """What makes an event an interview (docs/event-metadata.md)."""
 
     keywords: tuple[str, ...] = ("entretien", "interview", "entrevue")
     exclude_keywords: tuple[str, ...] = ()

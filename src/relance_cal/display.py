@@ -92,7 +92,7 @@ _TEXTS = {
         "several": "{wanted} correspond à {count} entretiens ; donnez son id :",
     },
 }  # fmt: skip
-# The headers of a draft, as the reminder's description writes them (reminder-events.md).
+# The headers of a draft, as the reminder's description writes them (docs/reminder-events.md).
 DRAFT_HEADERS = {"fr": ("À\u00a0:", "Objet\u00a0:"), "en": ("To:", "Subject:")}
 
 

@@ -1,4 +1,4 @@
-"""Interview + settings -> follow-up moment, deadline and status (followup-policy.md)."""
+"""Interview + settings -> follow-up moment, deadline and status (docs/followup-policy.md)."""
 
 from __future__ import annotations
 
