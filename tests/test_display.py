@@ -17,6 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calendar_files import calendar, write_config
 from relance_cal import display, policy
@@ -248,3 +250,38 @@ def test_warnings_on_stderr_escape_the_calendar_text(home, relance):
     result = relance("--config", str(write_config(home, cal)), "--now", NOW, "status")
     assert result.code == 1 and "evil\\x1b]0;pwned\\x07@example.org" in result.err
     assert "\x1b" not in result.err and "\x07" not in result.err
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.tuples(texts, st.none() | texts, texts), min_size=1, max_size=4),
+    width=st.integers(min_value=30, max_value=200),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_no_line_is_wider_than_the_terminal(names, width, language):
+    start = datetime(2026, 3, 2, 14, tzinfo=PARIS)
+    interviews = [
+        Interview(
+            key=f"k{n}",
+            uid=f"k{n}",
+            title=title,
+            start=start,
+            end=start.replace(hour=15),
+            company=company,
+            position=position,
+            warnings=(title,),
+        )
+        for n, (company, position, title) in enumerate(names)
+    ]
+    now = datetime(2026, 3, 6, 10, tzinfo=PARIS)
+    rows = [Row(a, now) for a in policy.assess(interviews, now, PolicySettings())]
+    table = display.status_table(
+        rows, now=now, language=language, max_days=10, width=width, colour=True
+    )
+    for line in table.splitlines():
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        assert display._width(plain) <= width, line
+        assert not [c for c in plain if unicodedata.category(c) in ("Cc", "Zl", "Zp")]

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from relance_cal.errors import ConfigError
 
@@ -28,13 +28,17 @@ _GAP = "  "
 _MIN_TEXT = 20  # columns for company + position below which a more compact layout is taken
 # Bidirectional overrides reorder what a terminal shows: escaped like control characters.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_STYLES = {
+# `due` is the one to act on; closed ones fade.
+_STYLES: dict[str, dict[str, Any]] = {
     "due": {"fg": "yellow", "bold": True},
     "too_late": {"fg": "red"},
     "answered": {"fg": "green"},
     "offer": {"fg": "green"},
+    **{
+        closed: {"dim": True}
+        for closed in ("past", "superseded", "cancelled", "dismissed", "rejected", "withdrawn")
+    },
 }
-_QUIET = frozenset({"past", "superseded", "cancelled", "dismissed", "rejected", "withdrawn"})
 
 _TEXTS = {
     "en": {
@@ -190,14 +194,12 @@ def status_table(
     lines = [_line(headers, widths, None, width)]
     for row, row_cells in zip(rows, cells, strict=True):
         style = _STYLES.get(row.assessment.status) if colour else None
-        if colour and row.assessment.status in _QUIET:
-            style = {"dim": True}
         lines.append(_line(row_cells, widths, style, width, status_at=len(widths) - 2))
         for warning in row.assessment.warnings:
             lines.extend(_wrapped(f"! {escape(warning)}", width, indent="  "))
+    lines.append("")
     if any(r.assessment.followup.beyond_max_days for r in rows):
         lines.extend(_wrapped(texts["beyond"].format(days=max_days), width))
-    lines.append("")
     legend = texts["legend"]
     shown = {r.assessment.status for r in rows}
     name_width = max(len(s) for s in shown)
@@ -242,7 +244,7 @@ def _cells(row: Row, layout: _Layout, now: datetime, zone: object) -> list[str]:
 def _line(
     cells: Sequence[str],
     widths: Sequence[int],
-    style: dict | None,
+    style: dict[str, Any] | None,
     width: int | None,
     *,
     status_at: int = -1,
