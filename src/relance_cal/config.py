@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import shlex
@@ -27,8 +28,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ADVISED_MAX_DAYS = 10  # "later than ten days is usually too late" (docs/followup-policy.md)
 # What a French or English speaker may write instead of a code: the code meant.
 _LANGUAGE_NAMES = {"francais": "fr", "french": "fr", "english": "en", "anglais": "en"}
-_FRENCH_WEEKDAYS = {"lun": "mon", "mar": "tue", "mer": "wed", "jeu": "thu", "ven": "fri"}
-_FRENCH_WEEKDAYS.update({"sam": "sat", "dim": "sun"})
+_FRENCH_WEEKDAYS = dict(
+    zip(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"), WEEKDAYS, strict=True)
+)
 
 
 def config_dir() -> Path:
@@ -219,7 +221,7 @@ class _Reader:
 
 
 def _did_you_mean(wanted: str, choices: Iterable[str], quote: str = "`") -> str:
-    """ "; did you mean `x`?" for the closest of `choices`, or "" when none is close."""
+    """A "did you mean" suffix naming the closest of `choices`; "" when none is close."""
     by_fold = {_fold(c): c for c in choices}
     close = difflib.get_close_matches(_fold(wanted), list(by_fold), n=1, cutoff=0.6)
     return f"; did you mean {quote}{by_fold[close[0]]}{quote}?" if close else ""
@@ -255,7 +257,7 @@ def _type_fix(key: str, value: Any, expected: type | tuple[type, ...]) -> str:
     """How to write `value` with the type `key` needs, when the intent is clear."""
     wanted = _as_tuple(expected)
     if list in wanted and isinstance(value, str):
-        return f'; write it as a list: {key} = ["{value}"]'
+        return f"; write it as a list: {key} = {json.dumps([value], ensure_ascii=False)}"
     if bool in wanted and isinstance(value, str) and _fold(value) in ("true", "yes", "oui"):
         return f"; write it without quotes: {key} = true"
     if bool in wanted and isinstance(value, str) and _fold(value) in ("false", "no", "non"):
