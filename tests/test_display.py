@@ -59,8 +59,9 @@ ACME = event(
     "Entretien - Acme - Développeuse Python",
     "Recruteuse: Marie Dupont <marie.dupont@acme.fr>\\nStatut: refus",
 )
-# Tue 2 December 2025: long out of view on 6 March, shown by `status --all` only.
-OLD = event("old-1@example.org", "20251202T140000", "Entretien - Initech - Analyste")
+# Mon 5 January (deadline 15 January): out of view on 6 March, shown by `status --all` only.
+# In 2026 like the others: a run in this process looks up only that year's holidays.
+OLD = event("old-1@example.org", "20260105T140000", "Entretien - Initech - Analyste")
 
 
 @pytest.fixture
