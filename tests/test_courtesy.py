@@ -42,7 +42,7 @@ EN_TOP = "Dear Marie Dupont,\n\nThank you for our interview about the position.\
         ("Merci de me répondre dès que possible.", "dès que possible", "demands a date"),
         ("Merci de me répondre d'ici vendredi.", "d'ici", "demands a date"),
         ("J'attends un retour au plus vite.", "au plus vite", "demands a date"),
-        ("C'est urgent.", "urgent", "demands a date"),
+        ("C'est urgent.", "C'est urgent", "demands a date"),
         ("Please reply by Friday.", "by Friday", "demands a date"),
         ("Please let me know by 12 March.", "by 12", "demands a date"),
         ("I look forward to a quick reply.", "quick reply", "demands a date"),
