@@ -142,7 +142,7 @@ def test_the_ask_loop(world):
     write(event("a", *wednesday, "Entretien - Acme - Analyste"))
     result = run("2026-03-09T12:00", "sync")
     assert (
-        "created ask reminder 2026-03-11 09:45  Entretien Acme : demander le délai de réponse"
+        "created ask reminder 2026-03-11 09:45  Entretien Acme\u00a0: demander le délai de réponse"
         in (result.out)
     )
     ask = reminders_in(cal)["a/ask"]

@@ -81,7 +81,7 @@ def test_google_event_id_is_deterministic_base32hex() -> None:
         ("en", "followup", "Follow up with Marie Dupont — Développeuse Python (Acme)"),
         ("fr", "reply", "Répondre à Acme"),
         ("en", "reply", "Reply to Acme"),
-        ("fr", "ask", "Entretien Acme : demander le délai de réponse"),
+        ("fr", "ask", "Entretien Acme\u00a0: demander le délai de réponse"),
         ("en", "ask", "Acme interview: ask when they will answer"),
         ("fr", "thanks", "Remercier Marie Dupont — Développeuse Python (Acme)"),
         ("en", "thanks", "Thank Marie Dupont — Développeuse Python (Acme)"),
@@ -122,7 +122,7 @@ def test_title(language: str, kind: str, title: str) -> None:
             "reply",
             "Répondre au recruteur",
         ),
-        ({"company": None}, "ask", "Entretien : demander le délai de réponse"),
+        ({"company": None}, "ask", "Entretien\u00a0: demander le délai de réponse"),
     ],
 )
 def test_title_without_some_fields(fields: dict, kind: str, title: str) -> None:
@@ -137,12 +137,12 @@ def test_followup_description_in_the_order_of_the_spec() -> None:
     )  # fmt: skip
     parts = [
         "Relancer le mardi 10 mars à 9 h 30, et au plus tard le jeudi 12 mars.",
-        "Réponse annoncée pour le lundi 9 mars : relance le premier jour ouvré suivant.",
-        "À : marie.dupont@acme.fr",
-        f"Objet : {draft.subject}",
+        "Réponse annoncée pour le lundi 9 mars\u00a0: relance le premier jour ouvré suivant.",
+        "À\u00a0: marie.dupont@acme.fr",
+        f"Objet\u00a0: {draft.subject}",
         draft.body,
         draft.mailto(),
-        "Une seule relance : sans réponse après ce message, n'insistez pas.",
+        "Une seule relance\u00a0: sans réponse après ce message, n'insistez pas.",
     ]
     positions = [r.description.find(p) for p in parts]
     assert -1 not in positions and positions == sorted(positions), positions
@@ -153,8 +153,10 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
     parts = urlsplit(link)
     query = parse_qs(parts.query)
     assert parts.path == "marie.dupont@acme.fr"
-    assert query["subject"] == ["Suite à notre entretien du lundi 2 mars"]
-    assert "migration vers le cloud\r\n- équipe de six" in query["body"][0]
+    assert query["subject"] == [
+        "Candidature au poste de développeuse Python – suite à notre entretien du 2 mars"
+    ]
+    assert "la migration vers le cloud, l'équipe de six et les deux" in query["body"][0]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,7 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
         (
             FollowUp(datetime(2026, 3, 5, 14, 0, tzinfo=PARIS), date(2026, 3, 13), "urgent_48h"),
             "fr",
-            "Poste à pourvoir immédiatement : 48 h après l'entretien du lundi 2 mars.",
+            "Poste à pourvoir immédiatement\u00a0: 48 h après l'entretien du lundi 2 mars.",
         ),
         (
             FollowUp(datetime(2026, 3, 5, 14, 0, tzinfo=PARIS), date(2026, 3, 13), "urgent_48h"),
@@ -175,7 +177,7 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
                 datetime(2026, 3, 5, 9, 30, tzinfo=PARIS), date(2026, 3, 12), "business_days_3"
             ),
             "fr",
-            "Délai habituel : 3 jours ouvrés après l'entretien du lundi 2 mars.",
+            "Délai habituel\u00a0: 3 jours ouvrés après l'entretien du lundi 2 mars.",
         ),
         (
             FollowUp(
@@ -216,8 +218,8 @@ def test_ask_ends_when_the_interview_starts() -> None:
     assert r.end == EXAMPLE.start and r.start == EXAMPLE.start - timedelta(minutes=15)
     assert r.alarm_minutes == (0,)
     assert r.description.startswith("Entretien le lundi 2 mars à 14 h.\n\n")
-    assert "Réponse : sous 1 semaine\n" in r.description
-    assert "Réponse : 09/03/2026\n" in r.description
+    assert "Réponse\u00a0: sous 1 semaine\n" in r.description
+    assert "Réponse\u00a0: 09/03/2026\n" in r.description
     assert "mailto:" not in r.description
     en = reminder("ask", followup=None, cfg=config("en"))
     assert "Answer: 1 week\n" in en.description and "Answer: 2026-03-09\n" in en.description
@@ -226,7 +228,7 @@ def test_ask_ends_when_the_interview_starts() -> None:
 def test_reply_and_thanks_descriptions() -> None:
     reply = reminder("reply", followup=None, cfg=config("en")).description
     assert reply.startswith("Negative answer after the interview of Monday 2 March")
-    assert "To: marie.dupont@acme.fr\nSubject: Your answer about" in reply
+    assert "To: marie.dupont@acme.fr\nSubject: Re: Your reply – développeuse Python" in reply
     assert "do not insist" not in reply
     thanks = reminder("thanks", followup=None).description
     assert thanks.startswith("Un mot de remerciement après l'entretien du lundi 2 mars")
@@ -234,7 +236,7 @@ def test_reply_and_thanks_descriptions() -> None:
 
 def test_a_reminder_without_recruiter_address_has_no_recipient_line() -> None:
     r = reminder(interview=dataclasses.replace(EXAMPLE, recruiter_email=None))
-    assert "À :" not in r.description and "mailto:?subject=" in r.description
+    assert "À\u00a0:" not in r.description and "mailto:?subject=" in r.description
 
 
 def test_followup_needs_its_followup() -> None:
