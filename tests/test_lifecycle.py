@@ -147,12 +147,13 @@ def test_the_ask_loop(world):
     )
     ask = reminders_in(cal)["a/ask"]
     assert ask.decoded("DTEND") == datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
-    assert "Réponse : " in str(ask["DESCRIPTION"])
+    assert "Réponse\u00a0: " in str(ask["DESCRIPTION"])
     assert reminders_in(cal)["a/followup"].decoded("DTSTART") == datetime(
         2026, 3, 16, 9, 30, tzinfo=PARIS
     )
-    # after the interview the user writes what the recruiter said
-    write(event("a", *wednesday, "Entretien - Acme - Analyste", "Réponse : 2 semaines"))
+    # after the interview the user writes what the recruiter said, copying the example's
+    # "Réponse :" with its no-break space
+    write(event("a", *wednesday, "Entretien - Acme - Analyste", "Réponse\u00a0: 2 semaines"))
     result = run("2026-03-11T19:00", "sync")
     assert "updated followup reminder 2026-03-26 09:30" in result.out  # Wed 25 + 1 business day
     assert "ask" not in result.out  # the ask reminder is in the past: history

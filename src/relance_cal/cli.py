@@ -57,8 +57,8 @@ class Session:
         from relance_cal import drafts
 
         templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+        for message in templates.warnings:
+            warn(message)
         return templates
 
     @cached_property
