@@ -308,7 +308,7 @@ def recruiter(interview: Interview) -> Recruiter:
     else:
         first_words, last_words = words[:1], words[1:]
     first = " ".join(_name_case(w) for w in first_words)
-    last = " ".join(_name_case(w, inner=i > 0) for i, w in enumerate(last_words))
+    last = " ".join(_name_case(w) for w in last_words)
     return Recruiter(first, last, civility)
 
 
@@ -542,7 +542,7 @@ _NOT_PLURAL = frozenset({
 _FEMININE_ENDINGS = (
     "tion", "sion", "xion", "ité", "té", "ure", "ence", "ance", "ie", "ise", "ude", "ade",
     "ette", "elle", "esse", "ière", "ique", "ode", "ine", "ée", "aine", "ace", "ole", "euse",
-    "rice", "ève", "che",
+    "rice", "ève", "che", "nte", "ole", "ue",
 )  # fmt: skip
 _MASCULINE = frozenset({
     "comité", "côté", "été", "traité", "musée", "lycée", "trophée", "magazine", "domaine",
@@ -553,6 +553,7 @@ _MASCULINE = frozenset({
     "programme", "système", "problème", "thème", "dispositif", "portefeuille", "secteur",
     "télétravail", "service", "calendrier", "processus", "process", "démarrage", "recrutement",
     "cahier", "chiffre", "développement", "marketing", "public", "chèque", "technicien",
+    "parc", "club", "bloc", "catalogue", "dialogue", "cheque", "revenue", "menu",
 })  # fmt: skip
 _H_ASPIRATED = frozenset({
     "hiérarchie", "handicap", "hausse", "haut", "hauteur", "hall", "hangar", "hasard", "hâte",
@@ -572,15 +573,15 @@ def _with_article(item: str) -> str:
         return f"les {item}"
     if letters[:1].isupper() and not letters.isupper():
         return item  # a name: Kubernetes, Lille, Acme
+    plural = (
+        re.search(r"[^s]s$|aux$|eux$", folded) and folded not in _NOT_PLURAL and len(folded) > 3
+    )
+    if plural and not letters.isupper():
+        return f"les {item}"
     if folded not in _H_ASPIRATED and _starts_with_vowel(first):
         return f"l'{item}"
     if letters.isupper():
         return f"le {item}"  # an acronym: le CRM
-    plural = (
-        re.search(r"[^s]s$|aux$|eux$", folded) and folded not in _NOT_PLURAL and len(folded) > 3
-    )
-    if plural:
-        return f"les {item}"
     if folded not in _MASCULINE and folded.endswith(_FEMININE_ENDINGS):
         return f"la {item}"
     return f"le {item}"
@@ -599,14 +600,14 @@ def _starts_with_vowel(text: str) -> bool:
     return text[:1].lower() in "aeiouyhâàéèêëîïôöûüœæ"
 
 
-def _name_case(word: str, *, inner: bool = False) -> str:
-    """`DUPONT` -> `Dupont`, `JEAN-PIERRE` -> `Jean-Pierre`, `DE` (inside) -> `de`; a name
-    written with small and capital letters (`McLeod`, `de La Fontaine`) is left as written."""
+def _name_case(word: str) -> str:
+    """`DUPONT` -> `Dupont`, `JEAN-PIERRE` -> `Jean-Pierre`, `DE` -> `de`; a name written
+    with small and capital letters (`McLeod`, `La`) is left as written."""
     letters = _letters(word)
+    if word.lower() in ("de", "du", "des", "d'"):
+        return word.lower()
     if not (letters.isupper() or letters.islower()):
         return word
-    if inner and word.lower() in ("de", "du", "des", "d'"):
-        return word.lower()
     parts = re.split(r"([-'\u2019])", word.lower())
     return "".join(p.capitalize() for p in parts)
 
