@@ -109,7 +109,7 @@ def assert_reads_cleanly(draft: Draft, language: str, context: str) -> None:
             assert bad not in text, f"{bad!r} in {context}:\n{text}"
         for line in text.splitlines():
             assert line == line.rstrip(), f"trailing space in {context}"
-            assert not re.match(r"\s*[-*•–]\s", line), f"a bullet in {context}: {line!r}"
+            assert not re.match(r"\s*[-*•\u2013]\s", line), f"a bullet in {context}: {line!r}"
         if language == "fr":
             for mark in re.finditer(r"[:;?!](?=\s|$)", text):
                 space = text[mark.start() - 1]
@@ -367,23 +367,26 @@ def test_the_announced_delay_is_recalled_as_a_fact(announced, fr: str, en: str) 
                      templates=TEMPLATES["en"]).body  # fmt: skip
     assert f"You mentioned that you expected to get back to me {en}, so I am" in english
     # not recalled when the follow-up does not honour it (a date before the interview)
-    assert "Vous m'aviez" not in render(
-        "followup", event, NORMAL, language="fr", name=None, templates=TEMPLATES["fr"]
-    ).body
+    assert (
+        "Vous m'aviez"
+        not in render(
+            "followup", event, NORMAL, language="fr", name=None, templates=TEMPLATES["fr"]
+        ).body
+    )
 
 
 @pytest.mark.parametrize(
     ("position", "language", "phrase", "subject"),
     [
         ("ingénieure data", "fr", "pour le poste d'ingénieure data.",
-         "Candidature au poste d'ingénieure data – suite à notre entretien du 2 mars"),
+         "Candidature au poste d'ingénieure data \u2013 suite à notre entretien du 2 mars"),
         ("Chef De Produit", "fr", "pour le poste de chef de produit.",
-         "Candidature au poste de chef de produit – suite à notre entretien du 2 mars"),
+         "Candidature au poste de chef de produit \u2013 suite à notre entretien du 2 mars"),
         ("Data engineer", "en", "about the data engineer position.",
-         "Application for the data engineer position – following our interview on 2 March"),
-        (None, "fr", "pour le poste.", "Ma candidature – suite à notre entretien du 2 mars"),
+         "Application for the data engineer position \u2013 following our interview on 2 March"),
+        (None, "fr", "pour le poste.", "Ma candidature \u2013 suite à notre entretien du 2 mars"),
         (None, "en", "about the position.",
-         "My application – following our interview on 2 March"),
+         "My application \u2013 following our interview on 2 March"),
     ],
 )  # fmt: skip
 def test_position_in_the_subject_and_the_body(position, language, phrase, subject) -> None:
@@ -398,9 +401,9 @@ def test_position_in_the_subject_and_the_body(position, language, phrase, subjec
 def test_the_reply_answers_in_the_recruiters_thread() -> None:
     event = interview(position="Chef de produit", company="Acme")
     fr = render("reply", event, None, language="fr", name=None, templates=TEMPLATES["fr"])
-    assert fr.subject == "Re\u00a0: votre réponse – poste de chef de produit"
+    assert fr.subject == "Re\u00a0: votre réponse \u2013 poste de chef de produit"
     en = render("reply", event, None, language="en", name=None, templates=TEMPLATES["en"])
-    assert en.subject == "Re: Your reply – chef de produit position"
+    assert en.subject == "Re: Your reply \u2013 chef de produit position"
 
 
 @pytest.mark.parametrize(

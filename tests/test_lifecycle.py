@@ -62,9 +62,27 @@ def test_late_first_write_goes_to_the_next_slot(world):
     followup = reminders_in(cal)["a/followup"]
     assert followup.decoded("DTSTART") == datetime(2026, 3, 6, 11, 15, tzinfo=PARIS)
     assert status("2026-03-06T11:07")["a"]["status"] == "due"
+    # its text says to follow up now, never "le jeudi 5 mars à 9 h 30", already past
+    description = str(followup["DESCRIPTION"])
+    assert description.startswith("Relancer dès maintenant, et au plus tard le jeudi 12 mars.")
+    assert "5 mars" not in description
     # time passing never moves it
     assert run("2026-03-09T10:00", "sync").out == ""
     assert reminders_in(cal)["a/followup"].decoded("DTSTART") == followup.decoded("DTSTART")
+
+
+def test_late_first_write_on_the_deadline_gives_one_day(world):
+    cal, write, run, _ = world
+    write(event("a", *MONDAY, "Entretien Acme"))
+    # L = Thu 12 March; the first run that morning writes for today, the last day
+    assert run("2026-03-12T10:00", "sync").code == 0
+    followup = reminders_in(cal)["a/followup"]
+    assert followup.decoded("DTSTART") == datetime(2026, 3, 12, 10, 0, tzinfo=PARIS)
+    description = str(followup["DESCRIPTION"])
+    assert description.startswith(
+        "Relancer dès maintenant\u00a0: c'est aujourd'hui le dernier jour conseillé."
+    )
+    assert "au plus tard" not in description
 
 
 def test_first_run_after_the_deadline_writes_nothing(world):

@@ -154,7 +154,7 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
     query = parse_qs(parts.query)
     assert parts.path == "marie.dupont@acme.fr"
     assert query["subject"] == [
-        "Candidature au poste de développeuse Python – suite à notre entretien du 2 mars"
+        "Candidature au poste de développeuse Python \u2013 suite à notre entretien du 2 mars"
     ]
     assert "la migration vers le cloud, l'équipe de six et les deux" in query["body"][0]
 
@@ -205,6 +205,56 @@ def test_beyond_max_days_is_explained() -> None:
     )
 
 
+LAST_DAY = FollowUp(
+    datetime(2027, 1, 4, 9, 30, tzinfo=PARIS), date(2027, 1, 4), "announced",
+    beyond_max_days=True, announced_on=date(2026, 12, 31),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("followup", "start", "language", "when"),
+    [
+        # on time
+        (FOLLOWUP, FOLLOWUP.at, "fr",
+         "Relancer le mardi 10 mars à 9 h 30, et au plus tard le jeudi 12 mars."),
+        (FOLLOWUP, FOLLOWUP.at, "en",
+         "Follow up on Tuesday 10 March at 9:30, and at the latest on Thursday 12 March."),
+        # F's date is L: one date
+        (LAST_DAY, LAST_DAY.at, "fr",
+         "Relancer le lundi 4 janvier à 9 h 30\u00a0: c'est le dernier jour conseillé."),
+        (LAST_DAY, LAST_DAY.at, "en",
+         "Follow up on Monday 4 January at 9:30: it is the last advised day."),
+        # written late: now, never the past moment
+        (FOLLOWUP, datetime(2026, 3, 11, 14, 15, tzinfo=PARIS), "fr",
+         "Relancer dès maintenant, et au plus tard le jeudi 12 mars."),
+        (FOLLOWUP, datetime(2026, 3, 11, 14, 15, tzinfo=PARIS), "en",
+         "Follow up now, and at the latest on Thursday 12 March."),
+        (FOLLOWUP, datetime(2026, 3, 12, 9, 30, tzinfo=PARIS), "fr",
+         "Relancer dès maintenant\u00a0: c'est aujourd'hui le dernier jour conseillé."),
+        (LAST_DAY, datetime(2027, 1, 4, 11, 0, tzinfo=PARIS), "en",
+         "Follow up now: today is the last advised day."),
+    ],
+)  # fmt: skip
+def test_when_to_follow_up(followup: FollowUp, start: datetime, language: str, when: str):
+    r = reminder(followup=followup, start=start, cfg=config(language))
+    first = r.description.splitlines()[0]
+    assert first == when
+    # time passing changes nothing the user gave: the inputs are those of the on-time text
+    assert r.inputs == reminder(followup=followup, cfg=config(language)).inputs
+
+
+def test_french_titles_and_descriptions_have_no_break_spaces() -> None:
+    for kind in ("followup", "reply", "ask", "thanks"):
+        r = reminder(kind, followup=FOLLOWUP if kind == "followup" else None)
+        for text in (r.title, r.description):
+            assert not re.search(r" [:;?!](?=\s|$)", text, re.MULTILINE), (kind, text)
+
+
+def test_outlook_names_in_titles_are_in_their_usual_form() -> None:
+    event = dataclasses.replace(EXAMPLE, recruiter_name="DUPONT Marie (Safran)")
+    assert reminder(interview=event).title == "Relancer Marie Dupont — Développeuse Python (Acme)"
+
+
 def test_followup_timing_and_alarms() -> None:
     r = reminder(cfg=config(alarm_minutes=(0, 60)))
     assert (r.start, r.end - r.start, r.alarm_minutes) == (START, timedelta(minutes=15), (0, 60))
@@ -228,7 +278,7 @@ def test_ask_ends_when_the_interview_starts() -> None:
 def test_reply_and_thanks_descriptions() -> None:
     reply = reminder("reply", followup=None, cfg=config("en")).description
     assert reply.startswith("Negative answer after the interview of Monday 2 March")
-    assert "To: marie.dupont@acme.fr\nSubject: Re: Your reply – développeuse Python" in reply
+    assert "To: marie.dupont@acme.fr\nSubject: Re: Your reply \u2013 développeuse Python" in reply
     assert "do not insist" not in reply
     thanks = reminder("thanks", followup=None).description
     assert thanks.startswith("Un mot de remerciement après l'entretien du lundi 2 mars")

@@ -112,8 +112,7 @@ _PHRASES = {
         "company_anonymous": "votre entreprise",
         "points": "Nos échanges sur {points} ont retenu toute mon attention.",
         "and": "et",
-        "announced": "Vous m'aviez indiqué un retour {delay} ; je me permets de revenir "
-        "vers vous.",
+        "announced": "Vous m'aviez indiqué un retour {delay} ; je me permets de revenir vers vous.",
         "announced_undated": "Vous m'aviez indiqué quand vous pensiez me répondre ; ce délai "
         "étant passé, je me permets de vous écrire.",
         "within": "sous {amount} {unit}",

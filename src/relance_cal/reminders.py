@@ -123,9 +123,7 @@ def build(
     description = _description(kind, interview, followup, config, draft, late_on=None)
     inputs: list[object] = [kind, title, description]
     if kind == "followup" and followup is not None and start > followup.at:
-        description = _description(
-            kind, interview, followup, config, draft, late_on=start.date()
-        )
+        description = _description(kind, interview, followup, config, draft, late_on=start.date())
     if kind == "ask":
         start, alarms = interview.start - DURATION, (0,)
         inputs.append(start.isoformat())  # set by the interview, not by the caller
