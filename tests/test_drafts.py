@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from importlib import resources
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calendar_files import calendar, write_config
 from relance_cal import courtesy
 from relance_cal.drafts import (
     KINDS,
@@ -567,3 +569,38 @@ def test_courtesy_findings_of_a_user_template_are_returned(tmp_path) -> None:
         (5, "!!"),
     ]
     assert any(f.problem == "no thank-you" for f in findings)
+
+
+# The example event of event-metadata.md, as a calendar file holds it.
+EXAMPLE_EVENT = (
+    "BEGIN:VEVENT\nUID:example@relance-cal\nDTSTAMP:20260201T100000Z\n"
+    "SUMMARY:Entretien - Acme - Développeuse Python\n"
+    "DTSTART;TZID=Europe/Paris:20260302T140000\nDTEND;TZID=Europe/Paris:20260302T150000\n"
+    "DESCRIPTION:Recruteuse: Marie Dupont <marie.dupont@acme.fr>\\n"
+    "Taille: grand groupe\\nUrgence: non\\nRéponse: sous 1 semaine\\n"
+    "Points: migration vers le cloud ; équipe de six ; deux jours de télétravail\n"
+    "END:VEVENT\n"
+)
+README = Path(__file__).parents[1] / "README.md"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_readme_shows_the_drafts_of_the_example_event(home, relance, language) -> None:
+    """The README's drafts are what `relance-cal draft` prints for the spec's example event."""
+    cal = home / "cal.ics"
+    cal.write_text(calendar(EXAMPLE_EVENT), encoding="utf-8")
+    config = write_config(home, cal)
+    config.write_text(
+        config.read_text().replace('language = "fr"', f'language = "{language}"'),
+        encoding="utf-8",
+    )
+    result = relance("--config", str(config), "--now", "2026-03-10T09:30", "draft", "Acme")
+    assert result.code == 0, result.err
+    draft = result.out.rstrip("\n")
+    assert f"```\n{draft}\n```" in README.read_text(encoding="utf-8"), (
+        f"the README's {language} draft is not what the code renders; it should read:\n{draft}"
+    )
+    subject, _, body = draft.partition("\n\n")
+    assert_reads_cleanly(
+        Draft("marie.dupont@acme.fr", subject.split("Subject: ", 1)[1], body), language, "README"
+    )
