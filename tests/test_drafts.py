@@ -551,9 +551,17 @@ def test_an_unknown_template_file_is_a_config_error(tmp_path) -> None:
         load_templates("fr", tmp_path)
 
 
-def test_user_templates_of_the_other_language_are_not_read(tmp_path) -> None:
+def test_user_templates_of_the_other_language_are_read_too(tmp_path) -> None:
+    # an event may ask for the other language (`Langue : en`): its templates are in use
+    (tmp_path / "thanks.en.txt").write_text("Subject: Hi\n\nThank you, {company}.\n")
+    templates = load_templates("fr", tmp_path)
+    assert templates.by_kind["thanks"].source.endswith("relance_cal/templates/thanks.fr.txt")
+    event = interview(company="Acme", language="en")
+    english = render("thanks", event, None, language="en", name=None, templates=templates)
+    assert english.body == "Thank you, Acme."
     (tmp_path / "thanks.en.txt").write_text("broken", encoding="utf-8")
-    assert load_templates("fr", tmp_path).by_kind["thanks"].source.endswith("thanks.fr.txt")
+    with pytest.raises(ConfigError, match=r"thanks\.en\.txt: line 1"):
+        load_templates("fr", tmp_path)
 
 
 def test_courtesy_findings_of_a_user_template_are_returned(tmp_path) -> None:

@@ -255,6 +255,16 @@ def test_outlook_names_in_titles_are_in_their_usual_form() -> None:
     assert reminder(interview=event).title == "Relancer Marie Dupont — Développeuse Python (Acme)"
 
 
+def test_the_draft_is_in_the_events_language_the_rest_in_the_users() -> None:
+    english = dataclasses.replace(EXAMPLE, language="en")
+    r = reminder(interview=english, cfg=config("fr"))
+    assert r.title.startswith("Relancer Marie Dupont")
+    assert r.description.startswith("Relancer le mardi 10 mars")
+    assert "Objet\u00a0: Application for the développeuse Python position" in r.description
+    assert "Dear Marie Dupont," in r.description
+    assert "\u202f" not in r.description.split("Objet")[1]  # English spacing in the draft
+
+
 def test_followup_timing_and_alarms() -> None:
     r = reminder(cfg=config(alarm_minutes=(0, 60)))
     assert (r.start, r.end - r.start, r.alarm_minutes) == (START, timedelta(minutes=15), (0, 60))

@@ -381,7 +381,7 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
         kind,
         a.interview,
         a.followup,
-        language=session.config.language,
+        language=a.interview.language or session.config.language,
         name=session.config.name,
         templates=session.templates,
     )

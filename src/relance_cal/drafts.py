@@ -172,9 +172,13 @@ class Template:
 
 @dataclass(frozen=True)
 class Templates:
-    language: str
-    by_kind: Mapping[str, Template]
+    language: str  # the configured one
+    by_language: Mapping[str, Mapping[str, Template]]  # every language: an event may choose
     findings: Mapping[str, tuple[courtesy.Finding, ...]]  # user template path -> courtesy findings
+
+    @property
+    def by_kind(self) -> Mapping[str, Template]:
+        return self.by_language[self.language]
 
     @property
     def warnings(self) -> list[str]:
@@ -202,8 +206,8 @@ class Recruiter:
 
 
 def load_templates(language: str, user_dir: Path | None) -> Templates:
-    """The templates of `language`, with the files in `user_dir` replacing the bundled ones."""
-    names = {kind: f"{kind}.{language}.txt" for kind in KINDS}
+    """The templates of every language (`language` is the configured one; an event may ask
+    for another), with the files in `user_dir` replacing the bundled ones."""
     overrides: dict[str, Path] = {}
     if user_dir is not None and user_dir.is_dir():
         known = {f"{kind}.{lang}.txt" for kind in KINDS for lang in LANGUAGES}
@@ -214,24 +218,27 @@ def load_templates(language: str, user_dir: Path | None) -> Templates:
                     f"in {', '.join(KINDS)} and language in {', '.join(LANGUAGES)}"
                 )
             overrides[path.name] = path
-    by_kind: dict[str, Template] = {}
+    by_language: dict[str, dict[str, Template]] = {}
     findings: dict[str, tuple[courtesy.Finding, ...]] = {}
     bundled = resources.files("relance_cal") / "templates"
-    for kind, name in names.items():
-        if name not in overrides:
-            text = (bundled / name).read_text(encoding="utf-8")
-            by_kind[kind] = _parse(text, f"relance_cal/templates/{name}")
-            continue
-        path = overrides[name]
-        try:
-            text = path.read_text(encoding="utf-8-sig")  # universal newlines; a BOM is dropped
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path}: cannot read the template: {e}") from None
-        by_kind[kind] = _parse(text, str(path))
-        found = courtesy.check(text, language)
-        if found:
-            findings[str(path)] = tuple(found)
-    return Templates(language, by_kind, findings)
+    for lang in LANGUAGES:
+        by_kind = by_language.setdefault(lang, {})
+        for kind in KINDS:
+            name = f"{kind}.{lang}.txt"
+            if name not in overrides:
+                text = (bundled / name).read_text(encoding="utf-8")
+                by_kind[kind] = _parse(text, f"relance_cal/templates/{name}")
+                continue
+            path = overrides[name]
+            try:
+                text = path.read_text(encoding="utf-8-sig")  # universal newlines; no BOM
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError(f"{path}: cannot read the template: {e}") from None
+            by_kind[kind] = _parse(text, str(path))
+            found = courtesy.check(text, lang)
+            if found:
+                findings[str(path)] = tuple(found)
+    return Templates(language, by_language, findings)
 
 
 def render(
@@ -243,10 +250,9 @@ def render(
     name: str | None,
     templates: Templates,
 ) -> Draft:
-    """The draft of `kind` for `interview`; a missing field turns into neutral wording."""
-    if templates.language != language:
-        raise ValueError(f"templates are in {templates.language}, not {language}")
-    template = templates.by_kind[kind]
+    """The draft of `kind` for `interview` in `language`; a missing field turns into neutral
+    wording."""
+    template = templates.by_language[language][kind]
     values = _values(interview, followup, language, name)
     to = None if kind == "ask" else _clean(interview.recruiter_email)
     subject = _fill(template.subject, values, language)

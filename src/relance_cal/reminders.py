@@ -87,6 +87,15 @@ _TEXT = {
     },
 }
 
+# The wording as written: French with its no-break spaces, before any value goes in (a value
+# is the user's text, left as it is).
+_SPACED = {
+    language: {
+        key: french_spacing(words) if language == "fr" else words for key, words in t.items()
+    }
+    for language, t in _TEXT.items()
+}
+
 
 def reminder_uid(source_key: str, kind: str) -> str:
     """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
@@ -117,7 +126,12 @@ def build(
         raise ValueError("a follow-up reminder needs the follow-up moment")
     language = config.language
     draft = render(
-        kind, interview, followup, language=language, name=config.name, templates=templates
+        kind,
+        interview,
+        followup,
+        language=interview.language or language,  # the recruiter's; the rest is the user's
+        name=config.name,
+        templates=templates,
     )
     title = _title(kind, interview, language)
     description = _description(kind, interview, followup, config, draft, late_on=None)
@@ -150,12 +164,7 @@ def _digest(source_key: str, kind: str) -> bytes:
 
 
 def _title(kind: str, interview: Interview, language: str) -> str:
-    title = _title_words(kind, interview, language)
-    return french_spacing(title) if language == "fr" else title
-
-
-def _title_words(kind: str, interview: Interview, language: str) -> str:
-    text = _TEXT[language]
+    text = _SPACED[language]
     company, position = interview.company, interview.position
     if kind == "ask":
         return text["ask"].format(company=company) if company else text["ask_anonymous"]
@@ -185,21 +194,8 @@ def _description(
     *,
     late_on: date | None,
 ) -> str:
-    text = _description_words(kind, interview, followup, config, draft, late_on=late_on)
-    return french_spacing(text) if config.language == "fr" else text
-
-
-def _description_words(
-    kind: str,
-    interview: Interview,
-    followup: FollowUp | None,
-    config: Config,
-    draft: Draft,
-    *,
-    late_on: date | None,
-) -> str:
     language = config.language
-    text = _TEXT[language]
+    text = _SPACED[language]
     day = date_in_words(interview.start.date(), language)
     if kind == "ask":
         why = text["why_ask_all_day" if interview.all_day else "why_ask"].format(
@@ -227,7 +223,7 @@ def _why_followup(
     """When to follow up: never a moment already past (written late, on `late_on`: now), and
     one date when the day to follow up is the deadline."""
     language = config.language
-    text = _TEXT[language]
+    text = _SPACED[language]
     last_day = (late_on or followup.at.date()) == followup.deadline
     key = ("now" if late_on else "when") + ("_last_day" if last_day else "")
     lines = [
