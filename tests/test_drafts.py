@@ -612,3 +612,13 @@ def test_the_readme_shows_the_drafts_of_the_example_event(home, relance, languag
     assert_reads_cleanly(
         Draft("marie.dupont@acme.fr", subject.split("Subject: ", 1)[1], body), language, "README"
     )
+
+
+def test_a_template_written_for_as_agreed_still_works(tmp_path) -> None:
+    (tmp_path / "followup.fr.txt").write_text(
+        "Subject: Suite\n\n{greeting}\n\n{as_agreed}\nMerci pour {the_position}.\n"
+    )
+    event = interview(announced=Announced(amount=10, unit="days"))
+    draft = render("followup", event, ANNOUNCED, language="fr", name=None,
+                   templates=load_templates("fr", tmp_path))  # fmt: skip
+    assert "Vous m'aviez indiqué un retour sous dix jours\u202f;" in draft.body
