@@ -56,8 +56,8 @@ class Session:
         from relance_cal import drafts
 
         templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+        for message in templates.warnings:
+            warn(message)
         return templates
 
     @cached_property
@@ -394,10 +394,10 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
     """Print the drafted message for one interview (its id, uid, company, position or title)."""
     from relance_cal import display, drafts
 
-    language = session.config.language
-    row = display.find_interview(session.plan().rows, interview, language)
+    row = display.find_interview(session.plan().rows, interview, session.config.language)
     a = row.assessment
     kind = kind or ("reply" if a.status == "rejected" else "followup")
+    language = a.interview.language or session.config.language  # the draft's: `Langue`
     message = drafts.render(
         kind,
         a.interview,
