@@ -41,19 +41,32 @@ _RULES = (
     _rule(
         r"toujours pas|sans (?:aucune )?reponse de votre part|(?:pas eu|aucune|sans) (?:de )?"
         r"nouvelles?|j'attends (?:toujours|encore|votre reponse|une reponse|depuis)"
-        r"|(?:ca|cela) fait (?:deja |maintenant )?(?:plus d'une|plus de|\w+) (?:jours?|semaines?)"
+        r"|(?:ca|cela) fait (?:deja |maintenant )?(?:plus d'une?|plus de|\w+)"
+        r" (?:jours?|semaines?|mois)"
         r"|pourquoi (?:est-ce|c'est|cela|ca) (?:si|aussi|tellement) long|prend (?:autant|tant) de"
         r" temps|still (?:haven't|have not|not) heard|still waiting|(?:haven't|have not) heard back"
         r"|no (?:reply|response|answer|news) from you|(?:why is|what is) (?:this|it) taking"
         r"|taking (?:so|this) long|it's been (?:over |more than )?(?:a|\w+) weeks?"
-        r"|been waiting (?:for )?(?:over|more than|weeks|days)",
+        r"|been waiting (?:for )?(?:over|more than|weeks|days)"
+        r"|aucun(?:e)? (?:retour|reponse|nouvelle)s? depuis|(?:c'est|ca commence a etre|"
+        r"devient) (?:un peu |bien |trop )?long|(?:ce qui )?m'etonne|je suis (?:tres )?surprise?"
+        r"|(?:\w+|\d+) (?:semaines?|jours?) sans|(?:\w+|\d+) (?:weeks?|days?) and no"
+        r"|still no (?:news|word|reply|answer|update|response|feedback)|no word (?:from|about)"
+        r"|(?:haven't|have not|hasn't|have yet to) (?:received|gotten|got) (?:any|a)"
+        r"|(?:i'm|i am) (?:quite |rather |a bit )?surprised|toujours rien|still (?:have )?nothing"
+        r"|(?:m')?impatien\w*",
         "impatient phrase",
         _ASK_NEWS["fr"],
         _ASK_NEWS["en"],
     ),
     _rule(
         r"je me permets d'insister|(?:je vous )?relance a nouveau|je vous relance|j'insiste"
-        r"|i insist|follow(?:ing)? up again|once again|une fois de plus|encore une fois",
+        r"|i insist|follow(?:ing)? up again|once again|une fois de plus|encore une fois"
+        r"|mon (?:deuxieme|second|troisieme|quatrieme|\w+eme|\d+e) (?:message|mail|e-mail"
+        r"|courriel|relance)|je vous rappelle que|(?:second|third|fourth|\d+(?:st|nd|rd|th))"
+        r" (?:email|e-mail|message|follow-up|mail)|bump(?:ing)?|circling back again"
+        r"|again regarding|(?:re)?relance(?:r)? encore|une nouvelle fois|une enieme fois"
+        r"|yet again|one more time",
         "insists",
         "« Je reviens vers vous au sujet de ma candidature. »",
         "“I am getting back to you about my application.”",
@@ -62,6 +75,13 @@ _RULES = (
         r"vous n'avez (?:toujours |jamais )?pas|vous ne m'avez (?:toujours |jamais )?pas"
         r"|vous n'avez jamais|vous auriez du|vous deviez|vous m'aviez (?:\w+ )?promis"
         r"|vous (?:m')?aviez pourtant|pourtant (?:promis|annonce|dit|indique)"
+        r"|vous aviez (?:\w+ )?promis|(?:je trouve |c'est )?dommage de ne pas"
+        r"|ne pas avoir ete (?:tenue? )?informee?|sans m'avoir (?:tenue? )?informee?"
+        r"|i was (?:told|promised|assured) (?:i'd|i would|that i|an?|you)"
+        r"|i was supposed to hear|aurait ete (?:apprecie|bien|agreable|utile|plus simple|correct)"
+        r"|would have been (?:appreciated|nice|helpful|good|polite)"
+        r"|je ne comprends pas pourquoi|i (?:don't|do not) understand why"
+        r"|personne ne m'a|(?:nobody|no one|no-one) (?:has|had|ever)"
         r"|you never|you (?:still )?(?:haven't|have not|didn't|did not)|you should have"
         r"|you (?:had )?promised|you were supposed to|you failed to|you said you would",
         "reproach",
@@ -74,7 +94,14 @@ _RULES = (
         r"|faute de (?:reponse|retour)|passe ce delai|sinon,? je|je devrai(?:s)? (?:accepter|"
         r"me tourner)|(?:i have|i've got|i've received) other offers|other offers on the table"
         r"|i (?:will|'ll|shall) (?:assume|take it)|otherwise,? i (?:will|'ll)"
-        r"|if i don't hear (?:back )?(?:from you )?by",
+        r"|if i don't hear (?:back )?(?:from you )?by"
+        r"|(?:donner|rendre) ma reponse a une autre|une autre (?:offre|proposition|entreprise)"
+        r" (?:m'attend|attend)|give (?:another|a different) (?:company|employer|firm)"
+        r"|(?:une autre|d'autres) (?:societe|entreprise|boite)s? m'(?:a|ont) fait"
+        r"|another (?:company|employer|firm) (?:has )?(?:made|offered|given)"
+        r"|(?:i have|i've got|i've received) (?:an|another) offer|je retirerai"
+        r"|withdraw my application|unless i hear"
+        r"|(?:another|a competing) offer (?:expires|is waiting|on the table)",
         "pressure or ultimatum",
         "« Ce poste m'intéresse toujours beaucoup ; j'espère avoir de vos nouvelles. »",
         "“I remain very interested in the role and hope to hear from you.”",
@@ -89,7 +116,15 @@ _RULES = (
         r"|today|tonight|end of|eod|next week|this week)"
         r"|(?:repondre|reponse|retour|revenir vers moi) (?:tres )?rapide(?:ment)?"
         r"|(?:quick|prompt|speedy|fast) (?:reply|response|answer)"
-        r"|(?:reply|respond|answer) (?:quickly|promptly)",
+        r"|(?:reply|respond|answer) (?:quickly|promptly)"
+        r"|dans les \d+ ?(?:h|heures|jours)|sous \d+ ?(?:h|heures)|within \d+ (?:hours|days)"
+        r"|within (?:the next )?(?:24|48|72) hours|(?:reponse|decision) definitive"
+        r"|aujourd'hui meme|dans la journee|(?:call|reply to|answer|respond to|phone) me today"
+        r"|j'ai besoin d'(?:une|un|votre) (?:reponse|decision|retour)"
+        r"|(?:i|we) need (?:an answer|a response|a reply|a decision|your answer|your decision)"
+        r"|(?:decision|nouvelles|reponse|retour)\b[^.?!]{0,40}\brapidement"
+        r"|before (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow"
+        r"|tonight|the end of)",
         "demands a date or speed",
         "« Pourriez-vous m'indiquer quand vous pensez revenir vers moi ? »",
         "“Could you let me know when you expect to get back to me?”",
@@ -104,8 +139,9 @@ _RECALL = re.compile(
     r"|you (?:had )?(?:mentioned|said|told me|indicated|expected)|as you (?:mentioned|said)"
     r"|you were expecting|you expected"
     # thanking for a quick answer is praise, not a demand
-    r"|merci (?:pour|de) (?:votre|cette)|remercie\w* (?:pour|de) (?:votre|cette)"
-    r"|thanks? (?:you )?for (?:your|the))\b(?![^.;!?]*\b(?:pourtant|promis|promised)\b)"
+    r"|merci (?:pour|de) (?:votre|cette|ta|la)|remercie\w* (?:pour|de) (?:votre|cette|la)"
+    r"|thanks? (?:you )?for (?:your|the|such|this|that|so|a))\b"
+    r"(?![^.;!?]*\b(?:pourtant|promis|promised)\b)"
     r"[^.;!?]*$"
 )
 _REPEATED_MARKS = re.compile(r"[!?](?:\s*[!?])+")
@@ -123,7 +159,8 @@ _WHOLE_TEXT = (
     (
         re.compile(
             r"\{(?:the_position|application|job|company)\}"
-            r"|\b(?:postes?|entreprises?|societes?|company|position|role|job)\b"
+            r"|\b(?:postes?|entreprises?|societes?|company|position|role|job|service|equipe"
+            r"|team|candidature|application|offre|offer|missions?)\b"
         ),
         "names neither the position nor the company",
         {
@@ -136,7 +173,7 @@ _WHOLE_TEXT = (
 _MERCI_DE_FAIRE = re.compile(
     r"\b(?:merci|je vous remercie) (?:de |d')(?:bien vouloir |me |m'|nous |)"
     r"(?!avoir\b|m'avoir\b|avance\b|votre\b|vos\b|ce\b|cet\b|cette\b|l'|la\b|le\b|les\b"
-    r"|ces\b|notre\b|nos\b|tout\b|toute\b|votre\b)[a-z]+(?:er|re|ir)\b"
+    r"|ces\b|notre\b|nos\b|tout\b|toute\b|prendre le temps\b)[a-z]+(?:er|re|ir)\b"
 )
 # Capitals that are names of things, not shouting (shorter ones, and those without a vowel
 # such as HTML or RGPD, are taken for acronyms anyway).
@@ -148,6 +185,11 @@ _ACRONYMS = frozenset({
     "LVMH", "AXA", "SAFRAN", "THALES", "ORANGE", "ADEO", "NODE", "AJAX", "OAUTH", "SOAP",
     "GRAPHQL", "NOSQL", "MYSQL", "AWS", "GCP", "IOT", "ITIL", "TOGAF", "PMP", "PRINCE",
     "COVID", "BAC", "LICENCE", "MASTER", "MBA", "DUT", "BTS", "CDI", "CDD", "VIE",
+})  # fmt: skip
+_SHOUTED_SHORT = frozenset({
+    "VITE", "MERCI", "VERY", "REPLY", "TODAY", "SOON", "FAST", "MUST", "HELP", "NEWS", "RIEN",
+    "TOUT", "PLUS", "ENFIN", "STILL", "NEED", "AIDE", "JUSTE", "URGE", "VOUS",
+    "WHEN", "ALORS", "ASAP", "NEVER", "EVER", "ONLY", "SEUL", "MUCH",
 })  # fmt: skip
 _SUBJECT_LINE = re.compile(r"(?:subject|objet)\s*:", re.IGNORECASE)
 _FR_WORDS = frozenset({
@@ -232,8 +274,12 @@ def _line_findings(number: int, line: str, language: str) -> list[Finding]:
 
 
 def _shouted(word: str) -> bool:
-    """A word in capitals that is not an acronym: RAPIDEMENT, URGENT, TRÈS."""
+    """A word in capitals that is not an acronym: RAPIDEMENT, URGENT, TRÈS. Up to five
+    letters a word in capitals is taken for an acronym (JIRA, REST, SCRUM) unless it is a
+    word people shout or carries an accent."""
     if len(word) < _SHOUT_MIN_LETTERS or not word.isupper() or word in _ACRONYMS:
+        return False
+    if len(word) <= 5 and word not in _SHOUTED_SHORT and _fold(word).upper() == word:
         return False
     return any(c in "AEIOUY" for c in _fold(word).upper())
 
