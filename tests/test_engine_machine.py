@@ -60,7 +60,7 @@ class SyncMachine(RuleBasedStateMachine):
             drafts=DraftSettings(thank_you=True),
             state_dir=self.folder,
         )
-        self.templates = {lang: drafts.load_templates(lang, None) for lang in ("fr", "en")}
+        self.templates = drafts.load_templates("fr", None)
         self.now = datetime(2026, 3, 2, 8, 0, tzinfo=PARIS)
         self.user_items: dict[str, str] = {}
         self.deleted_by_user: set[str] = set()

@@ -75,12 +75,12 @@ def test_language_per_event_in_status_and_drafts(setup):
     cal.write_text(calendar(english, french))
     rows = {row["uid"]: row for row in json.loads(run("status", "--json").out)}
     assert (rows["en@x"]["language"], rows["fr@x"]["language"]) == ("en", "fr")
-    assert "Subject: Following our interview on" in run("draft", "Stripe").out
-    assert "Subject: Suite à notre entretien du" in run("draft", "Decathlon").out
+    assert "following our interview on" in run("draft", "Stripe").out
+    assert "suite à notre entretien du" in run("draft", "Decathlon").out
     run("sync")
     written = cal.read_bytes().decode("utf-8").replace("\r\n ", "")
-    assert "Following our interview on" in written  # the English draft, in its reminder
-    assert "Suite à notre entretien du" in written
+    assert "following our interview on" in written  # the English draft, in its reminder
+    assert "suite à notre entretien du" in written
 
 
 @pytest.mark.parametrize("missing", ["me", "name"])
@@ -138,7 +138,7 @@ def test_a_rejection_noted_late_gets_its_reply_reminder(setup):
     assert "created reply reminder" in result.out
     [row] = json.loads(run("status", "--json").out)
     assert (row["status"], row["company"]) == ("rejected", "Doctolib")
-    assert "Subject:" in run("draft", "Doctolib").out
+    assert "Objet" in run("draft", "Doctolib").out
 
 
 def test_two_rounds_give_one_follow_up(setup):

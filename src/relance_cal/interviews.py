@@ -1,4 +1,4 @@
-"""Calendar event -> Interview: detection, metadata lines, fallbacks (event-metadata.md)."""
+"""Calendar event -> Interview: detection, metadata lines, fallbacks (docs/event-metadata.md)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def _words(phrases: tuple[str, ...]) -> list[re.Pattern[str]]:
 
 
 def is_interview(event: SourceEvent, detection: Detection) -> bool:
-    """Whether `event` is an interview per "Which events are interviews" (event-metadata.md).
+    """Whether `event` is an interview per "Which events are interviews" (docs/event-metadata.md).
 
     Cancelled and declined events are interviews too: `read_interview` marks them cancelled.
     """
@@ -289,7 +289,7 @@ _ITEM_MARK = "-*•"
 
 
 class _MetadataReader:
-    """The `Key: value` lines of a description (event-metadata.md), read forgivingly."""
+    """The `Key: value` lines of a description (docs/event-metadata.md), read forgivingly."""
 
     def __init__(self, interview_day: date) -> None:
         self.interview_day = interview_day

@@ -1,4 +1,4 @@
-"""Interview + settings -> follow-up moment, deadline and status (followup-policy.md)."""
+"""Interview + settings -> follow-up moment, deadline and status (docs/followup-policy.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ Status = Literal[
     "followed_up", "rejected", "offer", "withdrawn",
 ]  # fmt: skip
 
-_KEEP_PAST_DAYS = 30  # interviews whose deadline is older than this are ignored
 _KEEP_AHEAD_DAYS = 90  # interviews starting later than this are ignored
 # A rejection noted weeks later still gets its reply: in view this long after the start.
 _KEEP_REJECTED_DAYS = 90
@@ -224,7 +223,9 @@ def window(now: datetime, settings: PolicySettings) -> tuple[datetime, datetime]
     # A kept deadline is at most 30 days back and max_days after its interview's end; an announced
     # delay can push it further with no bound, so a two-week margin covers the usual ones only.
     # A rejection stays in view 90 days after its start.
-    past = max(_KEEP_PAST_DAYS + settings.max_days + _ANNOUNCED_MARGIN_DAYS, _KEEP_REJECTED_DAYS)
+    past = max(
+        settings.keep_past_days + settings.max_days + _ANNOUNCED_MARGIN_DAYS, _KEEP_REJECTED_DAYS
+    )
     return (
         _shift_wall_days(now, -past, settings.timezone),
         _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone),
@@ -305,7 +306,7 @@ def assess(
     for interview in interviews:
         followup = follow_up(interview, settings)
         if interview.start > latest_start or (
-            (today - followup.deadline).days > _KEEP_PAST_DAYS
+            (today - followup.deadline).days > settings.keep_past_days
             and not _rejected_in_view(interview, today)
         ):
             continue

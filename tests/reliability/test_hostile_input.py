@@ -293,7 +293,9 @@ def test_any_title_and_description_make_well_formed_reminders(
     followup = policy.follow_up(interview, CONFIG.policy)
     config = Config(**{**CONFIG.__dict__, "language": language})
     for kind in drafts.KINDS:
-        reminder = reminders.build(kind, interview, followup, config, followup.at, TEMPLATES)
+        reminder = reminders.build(
+            kind, interview, followup, config, followup.at, TEMPLATES[language]
+        )
         draft = drafts.render(
             kind,
             interview,
