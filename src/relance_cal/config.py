@@ -101,7 +101,7 @@ class Detection:
     """What makes an event an interview (docs/event-metadata.md)."""
 
     keywords: tuple[str, ...] = ("entretien", "interview", "entrevue")
-    # The other meanings of "entretien" in French calendars (event-metadata.md).
+    # The other meanings of "entretien" in French calendars (docs/event-metadata.md).
     exclude_keywords: tuple[str, ...] = DEFAULT_EXCLUDE_KEYWORDS
     interviews_only: bool = False
     me: str | None = None  # the user's address
