@@ -2,190 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 import unicodedata
-from collections.abc import Iterator
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from relance_cal import __version__
+from relance_cal.app import Session
 from relance_cal.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, UserError
 
 if TYPE_CHECKING:
     from relance_cal.config import Config
-    from relance_cal.engine import Calendars, Plan, Row
-    from relance_cal.state import State
-
-
-class Session:
-    """What the global options say; the config and `now` are resolved on first use."""
-
-    # A plain class: `dataclasses` would add a fifth to the start-up of `relance-cal --help`.
-    def __init__(self, config_path: Path, now_text: str | None, verbose: bool, quiet: bool) -> None:
-        self.config_path = config_path
-        self.now_text = now_text
-        self.verbose = verbose
-        self.quiet = quiet
-
-    @cached_property
-    def config(self) -> Config:
-        from relance_cal import config
-
-        return config.load(self.config_path)
-
-    @cached_property
-    def now(self) -> datetime:
-        zone = self.config.policy.timezone
-        if not self.now_text:
-            return datetime.now(zone)
-        try:
-            moment = datetime.fromisoformat(self.now_text)
-        except ValueError:
-            raise ConfigError(
-                f"--now: expected an ISO date-time such as 2026-03-05T09:30, got {self.now_text!r}"
-            ) from None
-        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-
-    @cached_property
-    def templates(self) -> Any:
-        from relance_cal import drafts
-
-        templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
-        return templates
-
-    @cached_property
-    def crash_switch(self) -> _CrashAfterWrites | None:
-        value = os.environ.get(CRASH_AFTER_WRITES)
-        return _CrashAfterWrites(int(value)) if value else None
-
-    def calendars(self) -> Calendars:
-        from relance_cal.backends import open_backend
-        from relance_cal.engine import Calendars
-
-        config = self.config
-        source = self._watched(open_backend(config.source, config.detection, role="source"))
-        if config.reminders.same_calendar(config.source):
-            return Calendars(source, source)
-        reminders = open_backend(config.reminders, config.detection, role="reminders")
-        return Calendars(source, self._watched(reminders))
-
-    def _watched(self, target: Any) -> Any:
-        return target if self.crash_switch is None else _CountedWrites(target, self.crash_switch)
-
-    def _make_tokens_private(self) -> None:
-        """A Google token file 0600 in a 0700 folder, fixed with a warning when found looser."""
-        from relance_cal.backends import google_token_path
-        from relance_cal.state import make_private
-
-        for cfg in (self.config.source, self.config.reminders):
-            if cfg.backend != "google":
-                continue
-            token = google_token_path(cfg)
-            for path in (token.parent, token):
-                warning = make_private(path) if path.exists() else None
-                if warning:
-                    warn(warning)
-
-    @contextlib.contextmanager
-    def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
-        """Read the calendars and plan; the state is committed at the end unless read-only."""
-        from relance_cal import engine, policy
-        from relance_cal.backends.base import Window
-        from relance_cal.state import State, holidays_stamp
-
-        if not read_only:
-            self._make_tokens_private()
-        calendars = self.calendars()
-        try:
-            with State(self.config.state_dir, read_only=read_only) as state:
-                for warning in state.warnings:
-                    warn(warning)
-                stamp = holidays_stamp()
-                self._learn_holidays(state, stamp)
-                state = self._watched(state)
-                window = Window(*policy.window(self.now, self.config.policy))
-                plan = engine.run(calendars, state, self.config, self.now, self.templates, window)
-                yield calendars, state, plan
-                if not read_only:
-                    settings = self.config.policy
-                    found = policy.looked_up_holidays(settings.country, settings.subdivision)
-                    state.keep_holidays(settings.country, settings.subdivision, stamp, found)
-            if self.crash_switch is not None and not read_only:
-                self.crash_switch.wrote()  # the state commit
-        finally:
-            calendars.source.close()
-            calendars.reminders.close()
-
-    def _learn_holidays(self, state: State, stamp: str) -> None:
-        """Give the policy the holidays the state kept: the run need not import the library.
-
-        With none kept (first run, new country, library upgraded), check country and subdivision.
-        """
-        from relance_cal import config, policy
-
-        country, subdivision = self.config.policy.country, self.config.policy.subdivision
-        kept = state.holidays(country, subdivision, stamp)
-        if kept:
-            policy.learn_holidays(country, subdivision, kept)
-        else:
-            config.check_holidays(self.config)
-            # The library is loaded now: this year's are kept even when no interview needs them.
-            policy.public_holidays(country, subdivision, self.now.year)
-
-    def plan(self) -> Plan:
-        """Read the calendars and plan, leaving every calendar and the state as they were."""
-        with self.opened(read_only=True) as (_, _, plan):
-            return plan
-
-
-CRASH_AFTER_WRITES = "RELANCE_CAL_CRASH_AFTER_WRITES"
-CRASHED = 137  # what a shell reports for a killed process
-
-
-class _CrashAfterWrites:
-    """Test only (docs/reliability.md): with RELANCE_CAL_CRASH_AFTER_WRITES=N, the process
-    dies right after its N-th write, as a power cut would stop it.
-
-    Counted writes: each create, update, delete and flush on a calendar, each state commit.
-    """
-
-    def __init__(self, after: int) -> None:
-        self.left = after
-
-    def wrote(self) -> None:
-        self.left -= 1
-        if self.left == 0:
-            os._exit(CRASHED)
-
-
-class _CountedWrites:
-    """A backend or the state, whose writes count towards the crash switch."""
-
-    WRITES = frozenset({"create", "update", "delete", "flush", "commit"})
-
-    def __init__(self, target: Any, switch: _CrashAfterWrites) -> None:
-        self._target = target
-        self._switch = switch
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._target, name)
-        if name not in self.WRITES:
-            return attribute
-
-        def counted(*args: Any) -> Any:
-            result = attribute(*args)
-            self._switch.wrote()
-            return result
-
-        return counted
+    from relance_cal.engine import Change, Plan, Row
 
 
 def warn(message: str) -> None:
@@ -225,7 +56,7 @@ def cli(
         from relance_cal.config import default_config_path
 
         config_path = default_config_path()
-    ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet)
+    ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet, warn)
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -236,9 +67,6 @@ pass_session = click.make_pass_decorator(Session)
 @pass_session
 def sync(session: Session, dry_run: bool) -> int:
     """Read interviews; write, update or remove reminders."""
-    from relance_cal import engine
-    from relance_cal.state import lock
-
     config = session.config
     if dry_run:
         plan = session.plan()
@@ -246,31 +74,39 @@ def sync(session: Session, dry_run: bool) -> int:
             if not session.quiet:
                 click.echo(f"would {_describe(change, config)}")
         return _report_problems(plan)
-    with lock(config.state_dir), session.opened(read_only=False) as (calendars, state, plan):
-        if session.verbose:
-            for uid in plan.dismissed:
-                click.echo(f"noticed reminder {uid} was deleted: it will not come back")
 
-        def done(change: engine.Change) -> None:
-            if not session.quiet:
-                click.echo(_describe(change, config, past=True))
+    def done(change: Change) -> None:  # told once the change is in the calendar
+        if not session.quiet:
+            click.echo(_describe(change, config, past=True))
 
-        engine.apply(plan, calendars.reminders, state, done)
+    plan = session.sync(done)
+    if session.verbose:
+        for uid in plan.dismissed:
+            click.echo(f"noticed reminder {uid} was deleted: it will not come back")
     return _report_problems(plan)
 
 
 _VERBS = {
     "create": ("create", "created"),
-    "update": ("move", "updated"),
+    "update": ("update", "updated"),
     "delete": ("remove", "removed"),
 }
 
 
-def _describe(change: Any, config: Config, *, past: bool = False) -> str:
+def _describe(change: Change, config: Config, *, past: bool = False) -> str:
+    """One change line; it names the interview by the reminder's title (company or title)."""
     verb = _VERBS[change.action][1 if past else 0]
     when = change.start.astimezone(config.policy.timezone).strftime("%Y-%m-%d %H:%M")
-    what = change.reminder.title if change.reminder else f"for {change.existing.source_key}"
-    return f"{verb} {change.kind} reminder {when}  {what}"
+    if change.reminder is not None:
+        what = change.reminder.title
+    else:
+        what = change.existing.title or "(a reminder without title)"  # type: ignore[union-attr]
+    return f"{verb} {change.kind} reminder {when}  {_printable(what)}"
+
+
+def _printable(text: str) -> str:
+    """Calendar text on a terminal: control characters escaped (cli-contract.md)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _report_problems(plan: Plan) -> int:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from relance_cal.errors import ConfigError
+from relance_cal.model import PublicHolidays
 
 APP = "relance-cal"
 BACKENDS = ("ics", "caldav", "google")
@@ -44,6 +45,14 @@ class PolicySettings:
     reminder_time: time = time(9, 30)
     work_end: time = time(18, 0)
     max_days: int = 10
+    # The public holidays of `country` / `subdivision`, handed to the policy as a value (the
+    # application gives those the state kept); a new, empty one by default.
+    holidays: PublicHolidays = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        place = (self.country, self.subdivision)
+        if self.holidays is None or (self.holidays.country, self.holidays.subdivision) != place:
+            object.__setattr__(self, "holidays", PublicHolidays(*place))
 
 
 @dataclass(frozen=True)

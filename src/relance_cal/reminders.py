@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import datetime, time, timedelta
 
-from relance_cal.backends.base import Reminder
 from relance_cal.config import Config
 from relance_cal.drafts import KINDS, Draft, Templates, date_in_words, render
 from relance_cal.interviews import Interview
+from relance_cal.model import Reminder
 from relance_cal.policy import FollowUp
 
 DURATION = timedelta(minutes=15)
@@ -76,13 +75,19 @@ _TEXT = {
 
 def reminder_uid(source_key: str, kind: str) -> str:
     """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
-    return _digest(source_key, kind).hex()[:32] + "@relance-cal"
+    return identity_digest(source_key, kind).hex()[:32] + "@relance-cal"
 
 
-def google_event_id(source_key: str, kind: str) -> str:
-    """The same identity as a Google event id (base32hex, lower case, 52 characters)."""
-    encoded = base64.b32hexencode(_digest(source_key, kind)).decode("ascii")
-    return encoded.rstrip("=").lower()
+def identity_digest(source_key: str, kind: str) -> bytes:
+    """What a reminder's identity is derived from; each backend spells it its own way
+    (`reminder_uid` in iCalendar, an event id on Google)."""
+    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
+
+
+def calendar_marker(source_identity: str) -> str:
+    """The calendar marker of the reminders of a source calendar: a short hash of its identity
+    (reminder-events.md), so that configurations sharing a reminders calendar tell theirs."""
+    return hashlib.sha256(source_identity.encode()).hexdigest()[:12]
 
 
 def build(
@@ -125,10 +130,6 @@ def build(
         description=description,
         alarm_minutes=tuple(alarms),
     )
-
-
-def _digest(source_key: str, kind: str) -> bytes:
-    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
 
 
 def _title(kind: str, interview: Interview, language: str) -> str:

@@ -18,7 +18,6 @@ from relance_cal.errors import (
     EXIT_UNREACHABLE,
     AuthError,
     ConfigError,
-    EventError,
     UnreachableError,
 )
 
@@ -392,15 +391,17 @@ def test_create_writes_a_marked_event_that_reads_back(calendar_config, dav, rela
     assert list(cal.changes(first.token, WINDOW, {href: f"W/{item.etag}"}).items) == [href]
 
 
-def test_creating_twice_converges_on_one_event(calendar_config, dav):
+def test_creating_twice_is_a_conflict_naming_the_event(calendar_config, dav):
     calendar = dav.make_calendar()
     cal = backend(calendar_config, calendar, role="reminders")
-    cal.create(reminder())
+    href, _ = cal.create(reminder())
 
-    href, _ = cal.create(reminder(hour=10, inputs="v2"))
+    with pytest.raises(WriteConflict) as raised:  # the engine re-reads it and decides
+        cal.create(reminder(hour=10, inputs="v2"))
 
+    assert raised.value.item_id == href
     assert dav.hrefs(calendar) == [href]
-    assert cal.existing_reminder(href, cal.fetch(href)).inputs == "v2"
+    assert cal.existing_reminder(href, cal.fetch(href)).inputs == "v1"
 
 
 def test_create_never_overwrites_an_event_without_the_marker(calendar_config, dav):
@@ -409,7 +410,7 @@ def test_create_never_overwrites_an_event_without_the_marker(calendar_config, da
     href, _ = cal.create(reminder())
     dav.put(href, INTERVIEW.replace("acme-1", "relance-cal-followup-acme-1"))  # the user's own
 
-    with pytest.raises(EventError, match="without relance-cal's marker"):
+    with pytest.raises(WriteConflict):
         cal.create(reminder())
 
     assert "Entretien - Acme" in dav.get(href)

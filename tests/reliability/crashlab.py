@@ -30,11 +30,12 @@ from pathlib import Path
 
 import icalendar
 
+import crash_switch
+from crash_switch import CRASH_AFTER_WRITES
 from dav.conftest import PASSWORD, Dav
 from gcal.conftest import write_token
 from gcal.emulator import CalendarEmulator
 from relance_cal import cli, google_auth
-from relance_cal.cli import CRASH_AFTER_WRITES
 
 PARIS_OFFSET = "+01:00"  # March 2026, before the change to summer time
 CANARY = "canary-Pa55word-7f3e1b"  # a password that must never show
@@ -122,6 +123,8 @@ def _child_main(env: dict[str, str], args: list[str], out: Path, err: Path) -> i
     sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.argv = ["relance-cal", *args]
+    if CRASH_AFTER_WRITES in env:  # injected: the program itself knows no crash switch
+        crash_switch.install(int(env[CRASH_AFTER_WRITES]))
     try:
         cli.main()
     except SystemExit as e:

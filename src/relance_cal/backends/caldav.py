@@ -188,14 +188,28 @@ class _TokenRejected(Exception):
         self.calendar_gone = calendar_gone
 
 
+class _NotCreatedYet(Exception):
+    """The reminders calendar does not exist, and a read-only run may not create it."""
+
+
 class CalDAVBackend(Backend):
     """One calendar collection on a CalDAV server (`[source]` or `[reminders]`)."""
 
-    def __init__(self, cfg: CalendarConfig, detection: Detection, *, role: str) -> None:
+    def __init__(
+        self,
+        cfg: CalendarConfig,
+        detection: Detection,
+        *,
+        role: str,
+        writable: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not cfg.url:
             raise ConfigError(f"[{role}] url: missing (required with backend = 'caldav')")
         self.cfg = cfg
         self.role = role
+        self.writable = writable
+        self.sleep = sleep  # between a failed read and its retry (tests pass their own)
         self.identity = f"caldav:{cfg.username or ''}@{cfg.url}#{cfg.calendar or ''}"
         self._stems = tuple(_stem(k) for k in detection.keywords)
         self._everything = detection.interviews_only
@@ -264,7 +278,7 @@ class CalDAVBackend(Backend):
                 ) from None
             except (*network, error.RateLimitError) as e:
                 if retry and attempt == 1:
-                    time.sleep(RETRY_DELAY)
+                    self.sleep(RETRY_DELAY)
                     continue
                 raise UnreachableError(f"cannot reach {self._server}: {_reason(e)}") from None
             except (error.DAVError, XMLSyntaxError) as e:
@@ -300,7 +314,7 @@ class CalDAVBackend(Backend):
                 return response
             if not safe or attempt == 2:
                 break
-            time.sleep(RETRY_DELAY)
+            self.sleep(RETRY_DELAY)
         raise UnreachableError(
             f"{self._server} keeps failing: {method} answered {response.status} {response.reason}"
         )
@@ -368,6 +382,8 @@ class CalDAVBackend(Backend):
         return _listing(self._calendars()[1])
 
     def _make_calendar(self, url: str) -> str:
+        if not self.writable:
+            raise _NotCreatedYet  # read-only: the reminders calendar is empty until a sync
         name = self.cfg.calendar if self.cfg.calendar and "/" not in self.cfg.calendar else None
         name = name or "relance-cal"
         headers = {"Content-Type": "application/xml; charset=utf-8"}
@@ -393,7 +409,10 @@ class CalDAVBackend(Backend):
                 self._url = None  # the calendar may have gone too: find it again
                 refused = (known.offered and not e.calendar_gone) or known.refuses_offered
                 self._learned = _Token("", plain=known.plain, refuses_offered=refused or None)
-        url = self._calendar_url()
+        try:
+            url = self._calendar_url()
+        except _NotCreatedYet:
+            return SourceChanges(token=None, full=True)
         try:
             # The baseline comes before the listing: what changes in between shows next run.
             return self._full_listing(self._baseline(url), window)
@@ -587,6 +606,9 @@ class CalDAVBackend(Backend):
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         return ical.parse_item(item.text, window, calendar=self.cfg.calendar or self.cfg.url)
 
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        return ical.uid_in(item.text)
+
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
@@ -610,14 +632,9 @@ class CalDAVBackend(Backend):
         if response.status in (200, 201, 204):
             return href, RawItem(text, response.headers.get("ETag"))
         if response.status == 412:
-            # Already there (a run that crashed after writing it): converge, if it is ours.
-            item = self.fetch(href)
-            existing = None if item is None else self.existing_reminder(href, item)
-            if existing is not None:
-                return self.update(existing, reminder)
-            raise EventError(
-                reminder.title, f"{href} already exists without relance-cal's marker; left as is"
-            )
+            # Already there (a run that crashed after writing it, or someone else's): the
+            # engine reads it and decides.
+            raise WriteConflict(href)
         raise EventError(
             reminder.title,
             f"{self._server} refused the reminder ({response.status} "
@@ -641,7 +658,7 @@ class CalDAVBackend(Backend):
         etag = self._etag_of(existing)
         response = self._send("DELETE", self._absolute(existing.item_id), "", {"If-Match": etag})
         if response.status in (200, 204, 404, 410):
-            return
+            return  # 404, 410: already gone, as wanted
         if response.status == 412:
             raise WriteConflict(existing.item_id)
         raise EventError(
@@ -650,13 +667,10 @@ class CalDAVBackend(Backend):
         )
 
     def _etag_of(self, existing: ExistingReminder) -> str:
-        """The etag to write against: without one, re-read (and re-check the marker)."""
-        if existing.etag:
-            return existing.etag
-        item = self.fetch(existing.item_id)
-        if item is None or not item.etag or self.existing_reminder(existing.item_id, item) is None:
+        """The etag to write against: without one, the engine re-reads the event and decides."""
+        if not existing.etag:
             raise WriteConflict(existing.item_id)
-        return item.etag
+        return existing.etag
 
     def _put(self, url: str, text: str, condition: dict[str, str]) -> DAVResponse:
         return self._send("PUT", url, text, {"Content-Type": ICALENDAR, **condition})

@@ -39,7 +39,6 @@ _VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re
 _VTIMEZONE = re.compile(
     r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
 )
-_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
 _SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
@@ -56,11 +55,6 @@ def _fold_keyword(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _uid(block: str) -> str | None:
-    match = _UID.search(ical.VALARM_BLOCK.sub("", _FOLD.sub("", block)))
-    return match.group(1).strip() if match else None
-
-
 def _digest(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
@@ -68,9 +62,12 @@ def _digest(data: bytes | str) -> str:
 
 
 class IcsBackend(Backend):
-    def __init__(self, path: Path, detection: Detection, *, role: str) -> None:
+    def __init__(
+        self, path: Path, detection: Detection, *, role: str, writable: bool = True
+    ) -> None:
         self.path = path
         self.role = role
+        self.writable = writable
         self.identity = f"ics:{path.resolve()}"
         self._needles = tuple(_fold_keyword(k) for k in detection.keywords)
         self._everything = detection.interviews_only
@@ -106,7 +103,8 @@ class IcsBackend(Backend):
             block = match.group(0)
             if not self._may_matter(block):
                 continue
-            blocks.setdefault(_uid(block) or f"(event {n + 1} without UID)", []).append(block)
+            uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
+            blocks.setdefault(uid, []).append(block)
         items = {}
         for uid, parts in blocks.items():
             body = "".join(parts)
@@ -137,6 +135,10 @@ class IcsBackend(Backend):
             raise EventError(f"{named} in {self.path}", "no UID; event skipped")
         return ical.parse_item(item.text, window, calendar=str(self.path))
 
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        # Items are keyed by the UID of their events (`changes`), read from the raw block.
+        return None if item_id.startswith("(event ") else item_id
+
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         if item.etag == _NOT_UTF8:
             return None
@@ -165,14 +167,14 @@ class IcsBackend(Backend):
     def delete(self, existing: ExistingReminder) -> None:
         self._pending[existing.uid] = None
 
-    def flush(self) -> None:
+    def flush(self) -> Mapping[str, Exception]:
         """Apply the buffered changes to the file as it is now, in one atomic write.
 
         The file is written out in pieces of its text, never copied whole: a 50,000-event
         calendar is tens of megabytes.
         """
         if not self._pending:
-            return
+            return {}
         data = self._read()
         text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
         del data
@@ -185,7 +187,7 @@ class IcsBackend(Backend):
             block = match.group(0)
             if MARKER_SOURCE not in block:
                 continue  # not ours: never touched
-            uid = _uid(block)
+            uid = ical.uid_in(block)
             if uid not in pending:
                 continue
             new = pending.pop(uid)
@@ -214,6 +216,7 @@ class IcsBackend(Backend):
             pieces[where : where + 1] = [(start, at), "".join(additions), (at, end)]
         _atomic_write(self.path, _encoded(text, pieces))
         self._pending.clear()
+        return {}
 
 
 _CHUNK = 1 << 20  # characters encoded at a time
