@@ -264,6 +264,8 @@ def export(session: Session, output: Path | None) -> int:
     else:
         from relance_cal.backends.ics import _atomic_write
 
+        if not output.parent.is_dir():
+            raise ConfigError(f"-o {output}: no folder {output.parent}; give a file in a folder")
         _atomic_write(output, data)
     return _report_problems(plan)
 

@@ -155,6 +155,19 @@ def owned(existing: ExistingReminder, owner: str, written: Collection[str]) -> b
     return existing.calendar == owner
 
 
+def _marked(backend: Backend, items: Mapping[str, RawItem]) -> list[ExistingReminder]:
+    """Every readable event carrying the markers, ours or not."""
+    found = []
+    for item_id, item in items.items():
+        try:
+            existing = backend.existing_reminder(item_id, item)
+        except EventError:
+            continue  # not readable as ours: never touched
+        if existing is not None:
+            found.append(existing)
+    return found
+
+
 def existing_from(
     backend: Backend,
     items: Mapping[str, RawItem],
@@ -162,15 +175,7 @@ def existing_from(
     written: Collection[str] = frozenset(),
 ) -> dict[str, ExistingReminder]:
     """This configuration's reminders among the cached items (`owned`)."""
-    found = {}
-    for item_id, item in items.items():
-        try:
-            existing = backend.existing_reminder(item_id, item)
-        except EventError:
-            continue  # not readable as ours: never touched
-        if existing is not None and owned(existing, owner, written):
-            found[existing.uid] = existing
-    return found
+    return {e.uid: e for e in _marked(backend, items) if owned(e, owner, written)}
 
 
 def _of_unreadable(source_key: str, unreadable: Collection[str]) -> bool:
@@ -188,11 +193,14 @@ def plan(
     *,
     unreadable: Collection[str] = frozenset(),
     owner: str = "",
+    foreign: Collection[str] = frozenset(),
 ) -> Plan:
     """Decide every reminder: what to create, update, delete, and what each interview shows."""
     result = Plan(owner=owner)
     dismissed_uids = {uid for uid, w in written.items() if w.fate == "dismissed"}
     for uid, w in written.items():
+        if uid in foreign:
+            continue  # there, but another configuration's (a shared state): not dismissed
         gone = uid not in existing or existing[uid].cancelled
         if w.fate == "live" and gone:
             result.dismissed.append(uid)
@@ -457,7 +465,9 @@ def run(
     target = calendars.reminders.identity
     owner = calendars.owner
     written = state.reminders(target)
-    existing = existing_from(calendars.reminders, state.items(target), owner, written)
+    items = state.items(target)
+    existing = existing_from(calendars.reminders, items, owner, written)
+    foreign = {e.uid for e in _marked(calendars.reminders, items) if e.uid not in existing}
     result = plan(
         interviews,
         existing,
@@ -467,6 +477,7 @@ def run(
         templates,
         unreadable=unreadable,
         owner=owner,
+        foreign=foreign,
     )
     result.problems[:0] = problems
     return result
