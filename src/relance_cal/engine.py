@@ -16,14 +16,21 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from relance_cal import policy, reminders
-from relance_cal.backends.base import Backend, Change, ExistingReminder, Outcome, RawItem
+from relance_cal.backends.base import (
+    Backend,
+    Change,
+    ExistingReminder,
+    Interrupted,
+    Outcome,
+    RawItem,
+)
 from relance_cal.errors import EventError
 from relance_cal.interviews import Interview, is_interview, read_interview
-from relance_cal.model import Reminder, Window
 from relance_cal.state import WrittenReminder
 
 if TYPE_CHECKING:
     from relance_cal.config import Config
+    from relance_cal.model import Reminder, Window
     from relance_cal.policy import Assessment
     from relance_cal.state import State
 
@@ -345,7 +352,15 @@ def apply(
         # not pass for one the user deleted (a dismissal).
         state.commit()
     owner = plan_.owner
-    outcomes = backend.write(plan_.changes)
+    try:
+        outcomes = backend.write(plan_.changes)
+    except Interrupted as e:
+        # Told and recorded: what was written before the calendar failed; then the failure.
+        for outcome in e.outcomes:
+            if not outcome.conflict:
+                _settled(outcome, backend, state, plan_, on_done)
+        state.commit()
+        raise e.error from None
     retries = []
     for outcome in outcomes:
         if outcome.conflict:

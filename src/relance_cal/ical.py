@@ -651,6 +651,8 @@ def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder
     quick = quick_reminder(raw, item_id=item_id, etag=etag)
     if quick is not None:
         return quick
+    import icalendar  # only here: most items take the quick path
+
     try:
         events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     except _PARSE_ERRORS as e:

@@ -7,8 +7,9 @@ side imports the other: both import this module (docs/architecture.md).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -84,7 +85,8 @@ class ExistingReminder:
     etag: str | None = None
     cancelled: bool = False  # Google keeps deleted events as `cancelled`: a dismissal
     calendar: str | None = None  # the calendar marker; None: written before it existed
-    title: str = ""  # as it reads in the calendar: names the interview in a change line
+    # As it reads in the calendar: names the interview in a change line (not its identity).
+    title: str = field(default="", compare=False)
 
 
 class PublicHolidays:
@@ -118,3 +120,20 @@ class PublicHolidays:
             )
             days = self._days[year] = self.looked_up[year] = frozenset(found)
         return days
+
+
+def reminder_uid(source_key: str, kind: str) -> str:
+    """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
+    return identity_digest(source_key, kind).hex()[:32] + "@relance-cal"
+
+
+def identity_digest(source_key: str, kind: str) -> bytes:
+    """What a reminder's identity is derived from; each backend spells it its own way
+    (`reminder_uid` in iCalendar, an event id on Google)."""
+    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
+
+
+def calendar_marker(source_identity: str) -> str:
+    """The calendar marker of the reminders of a source calendar: a short hash of its identity
+    (reminder-events.md), so that configurations sharing a reminders calendar tell theirs."""
+    return hashlib.sha256(source_identity.encode()).hexdigest()[:12]

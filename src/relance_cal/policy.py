@@ -6,11 +6,12 @@ import unicodedata
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from relance_cal.config import PolicySettings
-from relance_cal.interviews import Interview
+if TYPE_CHECKING:
+    from relance_cal.config import PolicySettings
+    from relance_cal.interviews import Interview
 
 Rule = Literal["announced", "urgent_48h", "business_days_3", "business_days_4"]
 Status = Literal[

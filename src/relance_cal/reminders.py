@@ -1,4 +1,5 @@
 """Interview + follow-up -> the reminder event to write: identity, title, description, alarms."""
+# reminder_uid, identity_digest, calendar_marker: defined in model.py, where backends read them.
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ import hashlib
 import json
 from datetime import datetime, time, timedelta
 
-from relance_cal.config import Config
 from relance_cal.drafts import KINDS, Draft, Templates, date_in_words, render
-from relance_cal.interviews import Interview
-from relance_cal.model import Reminder
-from relance_cal.policy import FollowUp
+from relance_cal.model import (  # the identities, re-exported: public names of this module
+    Reminder,
+    calendar_marker,
+    identity_digest,
+    reminder_uid,
+)
+
+__all__ = ["DURATION", "build", "calendar_marker", "identity_digest", "reminder_uid"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from relance_cal.config import Config
+    from relance_cal.interviews import Interview
+    from relance_cal.policy import FollowUp
 
 DURATION = timedelta(minutes=15)
 
@@ -71,23 +82,6 @@ _TEXT = {
         "note": "One follow-up only: if no answer comes after this message, do not insist.",
     },
 }
-
-
-def reminder_uid(source_key: str, kind: str) -> str:
-    """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
-    return identity_digest(source_key, kind).hex()[:32] + "@relance-cal"
-
-
-def identity_digest(source_key: str, kind: str) -> bytes:
-    """What a reminder's identity is derived from; each backend spells it its own way
-    (`reminder_uid` in iCalendar, an event id on Google)."""
-    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
-
-
-def calendar_marker(source_identity: str) -> str:
-    """The calendar marker of the reminders of a source calendar: a short hash of its identity
-    (reminder-events.md), so that configurations sharing a reminders calendar tell theirs."""
-    return hashlib.sha256(source_identity.encode()).hexdigest()[:12]
 
 
 def build(

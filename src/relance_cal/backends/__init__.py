@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from relance_cal.backends.base import Backend
 from relance_cal.config import CalendarConfig, Detection, config_dir
+
+if TYPE_CHECKING:
+    from relance_cal.backends.base import Backend
 
 
 def open_backend(

@@ -16,7 +16,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from relance_cal.errors import EventError
+from relance_cal.errors import EventError, UserError
 from relance_cal.model import ExistingReminder, Person, Reminder, SourceEvent, Window
 
 MARKER_SOURCE = "X-RELANCE-CAL-SOURCE"
@@ -75,6 +75,16 @@ class WriteConflict(Exception):
     def __init__(self, item_id: str) -> None:
         super().__init__(item_id)
         self.item_id = item_id
+
+
+class Interrupted(Exception):
+    """The calendar failed as a whole (`error`: unreachable, sign-in refused) in the middle
+    of a batch; `outcomes`: the changes done before it."""
+
+    def __init__(self, error: UserError, outcomes: list[Outcome]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.outcomes = outcomes
 
 
 class ReadOnly(Exception):
@@ -170,13 +180,17 @@ class Backend(abc.ABC):
         """Carry out `changes`, in order; one `Outcome` each, in the same order.
 
         A failure that concerns the whole calendar (unreachable, sign-in refused, file not
-        writable) is raised as a UserError: then nothing is reported written.
+        writable) is raised: as `Interrupted` with the changes done before it, or, from the
+        buffered write, as the UserError itself (then nothing is reported written).
         """
         if not self.writable:
             raise ReadOnly(self.identity)
-        outcomes = []
+        outcomes: list[Outcome] = []
         for change in changes:
-            outcomes.append(self._write_one(change))
+            try:
+                outcomes.append(self._write_one(change))
+            except UserError as e:
+                raise Interrupted(e, outcomes) from e
         failed = self.flush()
         return [_after_flush(o, failed[o.item_id]) if o.item_id in failed else o for o in outcomes]
 

@@ -44,12 +44,13 @@ from relance_cal.backends.base import (
     Window,
     WriteConflict,
 )
-from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
 
 if TYPE_CHECKING:
     from caldav import Calendar, DAVClient, Principal
     from caldav.response import DAVResponse
+
+    from relance_cal.config import CalendarConfig, Detection
 
 T = TypeVar("T")
 

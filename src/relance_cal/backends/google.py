@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from relance_cal import google_auth, reminders
+from relance_cal import google_auth
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,
@@ -31,8 +31,11 @@ from relance_cal.backends.base import (
     Window,
     WriteConflict,
 )
-from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+from relance_cal.model import identity_digest, reminder_uid
+
+if TYPE_CHECKING:
+    from relance_cal.config import CalendarConfig, Detection
 
 GOOGLE = "https://www.googleapis.com/"
 PAGE_SIZE = 2500  # the most events.list returns at once
@@ -82,7 +85,7 @@ class _Write:
 
 def google_event_id(source_key: str, kind: str) -> str:
     """A reminder's identity as a Google event id (base32hex, lower case, 52 characters)."""
-    encoded = base64.b32hexencode(reminders.identity_digest(source_key, kind)).decode("ascii")
+    encoded = base64.b32hexencode(identity_digest(source_key, kind)).decode("ascii")
     return encoded.rstrip("=").lower()
 
 
@@ -274,7 +277,7 @@ class GoogleBackend(Backend):
         derived = item_id == google_event_id(source, kind)
         calendar = private.get(PROP_CALENDAR)
         return ExistingReminder(
-            uid=reminders.reminder_uid(source, kind) if derived else f"{item_id}@google",
+            uid=reminder_uid(source, kind) if derived else f"{item_id}@google",
             source_key=source,
             kind=kind,
             inputs=private.get(PROP_INPUTS, ""),

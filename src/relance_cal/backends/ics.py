@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relance_cal import ical
 from relance_cal.backends.base import (
@@ -32,8 +33,10 @@ from relance_cal.backends.base import (
     SourceEvent,
     Window,
 )
-from relance_cal.config import Detection
 from relance_cal.errors import ConfigError, EventError
+
+if TYPE_CHECKING:
+    from relance_cal.config import Detection
 
 _VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
 _VTIMEZONE = re.compile(
