@@ -55,7 +55,11 @@ class MemoryBackend(Backend):
         if not changed:
             return SourceChanges(token=token, unchanged=True)
         return SourceChanges(
-            items={i: self.items[i] for i in changed if i in self.items},
+            items={
+                i: self.items[i]
+                for i in changed
+                if i in self.items and self.items[i].etag != cached.get(i)
+            },
             removed=[i for i in changed if i not in self.items],
             token=str(self.revision),
             full=False,
