@@ -70,8 +70,8 @@ class Session:
         from relance_cal import drafts
 
         templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            self.warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+        for message in templates.warnings:
+            self.warn(message)
         return templates
 
     def calendars(self, *, writable: bool) -> Calendars:
