@@ -243,6 +243,11 @@ class SyncMachine(RuleBasedStateMachine):
                 assert now.get(item_id) == text, f"a reminder of unreadable {uid} changed"
 
     @invariant()
+    def every_reminder_written_carries_the_calendar_marker(self) -> None:
+        written = {i for i in self.calendar.items if i not in self.others}
+        assert written == set(self.ours())
+
+    @invariant()
     def deleted_reminders_never_return(self) -> None:
         assert not self.deleted_by_user & set(self.ours())
 

@@ -241,9 +241,9 @@ def plan(
             natural = _natural_moment(kind, a, now, config)
             try:
                 draft = reminders.build(kind, a.interview, a.followup, config, natural, templates)
-            except Exception as e:  # one interview costs no other
+            except Exception as error:  # one interview costs no other
                 result.problems.append(
-                    EventError(f'"{a.interview.title}" (UID {a.interview.uid})', _why(e))
+                    EventError(f'"{a.interview.title}" (UID {a.interview.uid})', _why(error))
                 )
                 continue
             draft = replace(draft, calendar=owner)
@@ -258,6 +258,7 @@ def plan(
                 continue
             # built again at its real start: a follow-up written late says "now"
             reminder = reminders.build(kind, a.interview, a.followup, config, start, templates)
+            reminder = replace(reminder, calendar=owner)
             result.reminders.append(reminder)
             result.changes.append(Change("update" if e else "create", reminder, e))
             wanted.add(uid)
