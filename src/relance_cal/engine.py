@@ -146,7 +146,7 @@ def _why(e: Exception) -> str:
 
 
 def owned(existing: ExistingReminder, owner: str, written: Collection[str]) -> bool:
-    """Whether a marker event is a reminder of this configuration (reminder-events.md).
+    """Whether a marker event is a reminder of this configuration (docs/reminder-events.md).
 
     Its identity must be the one derived from its source and kind markers, and its calendar
     marker name `owner` (this configuration's source calendar); one written before the

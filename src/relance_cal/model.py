@@ -73,7 +73,7 @@ class Reminder:
 class ExistingReminder:
     """An event carrying the tool's markers, as found in the reminders calendar.
 
-    Carrying the markers does not make it ours: see `engine.owned` (reminder-events.md).
+    Carrying the markers does not make it ours: see `engine.owned` (docs/reminder-events.md).
     """
 
     uid: str  # the reminder identity its item stands for (Google: only when its id is derived)
@@ -135,5 +135,5 @@ def identity_digest(source_key: str, kind: str) -> bytes:
 
 def calendar_marker(source_identity: str) -> str:
     """The calendar marker of the reminders of a source calendar: a short hash of its identity
-    (reminder-events.md), so that configurations sharing a reminders calendar tell theirs."""
+    (docs/reminder-events.md), so that configurations sharing a reminders calendar tell theirs."""
     return hashlib.sha256(source_identity.encode()).hexdigest()[:12]
