@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.ics import IcsBackend
 from relance_cal.config import Detection
 from relance_cal.errors import EventError

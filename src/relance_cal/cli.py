@@ -254,7 +254,7 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
 @pass_session
 def export(session: Session, output: Path | None) -> int:
     """The reminders as an iCalendar file."""
-    from relance_cal import ical
+    from relance_cal.backends import ical
 
     plan = session.plan()
     data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
@@ -329,8 +329,7 @@ def auth() -> None:
 @pass_session
 def auth_google(session: Session, no_browser: bool, port: int) -> int:
     """Sign in to Google Calendar; the token is kept in the config directory."""
-    from relance_cal import google_auth
-    from relance_cal.backends import google_credentials_path, google_token_path
+    from relance_cal.backends import google_auth, google_credentials_path, google_token_path
 
     config = session.config
     calendars = [c for c in (config.source, config.reminders) if c.backend == "google"]

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from relance_cal import engine, google_auth, reminders
+from relance_cal import engine, reminders
+from relance_cal.backends import google_auth
 from relance_cal.backends.base import Change, Reminder, SourceChanges
 from relance_cal.backends.google import GoogleBackend, google_event_id
 from relance_cal.config import Detection

@@ -35,7 +35,8 @@ from crash_switch import CRASH_AFTER_WRITES
 from dav.conftest import PASSWORD, Dav
 from gcal.conftest import write_token
 from gcal.emulator import CalendarEmulator
-from relance_cal import cli, google_auth
+from relance_cal import cli
+from relance_cal.backends import google_auth
 
 PARIS_OFFSET = "+01:00"  # March 2026, before the change to summer time
 CANARY = "canary-Pa55word-7f3e1b"  # a password that must never show

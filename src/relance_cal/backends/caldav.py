@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
     NOTHING_CACHED,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
     NOTHING_CACHED,

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,
