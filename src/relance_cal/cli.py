@@ -81,18 +81,18 @@ class Session:
         return target if self.crash_switch is None else _CountedWrites(target, self.crash_switch)
 
     def _make_tokens_private(self) -> None:
-        """A Google token file 0600 in a 0700 folder, fixed with a warning when found looser."""
+        """A Google token file 0600 in a private folder, with a warning when found looser."""
+        from relance_cal import files
         from relance_cal.backends import google_token_path
-        from relance_cal.state import make_private
+        from relance_cal.config import config_dir
 
         for cfg in (self.config.source, self.config.reminders):
             if cfg.backend != "google":
                 continue
             token = google_token_path(cfg)
-            for path in (token.parent, token):
-                warning = make_private(path) if path.exists() else None
-                if warning:
-                    warn(warning)
+            own_folder = token.parent == config_dir()
+            for warning in files.guard_secret(token, own_folder=own_folder):
+                warn(warning)
 
     @contextlib.contextmanager
     def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
@@ -413,8 +413,8 @@ def _find_interview(rows: list[Row], wanted: str) -> Row:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="A regular file (default, or -: stdout).",
 )
 @pass_session
 def export(session: Session, output: Path | None) -> int:
@@ -423,12 +423,12 @@ def export(session: Session, output: Path | None) -> int:
 
     plan = session.plan()
     data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        from relance_cal.backends.ics import _atomic_write
+        from relance_cal import files
 
-        _atomic_write(output, data)
+        files.write(output, data)
     return _report_problems(plan)
 
 

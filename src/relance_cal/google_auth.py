@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,24 +134,15 @@ def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | No
 
 
 def save_credentials(token_path: Path, credentials: Credentials) -> None:
-    """Write the token atomically, readable by the user only (file 0600, folder 0700)."""
+    """Write the token atomically, readable by the user only (a new file 0600)."""
     write_private(token_path, credentials.to_json())
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace `path` by `text` atomically, readable by the user only (file 0600, folder 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Replace `path` by `text` atomically; a new file is 0600, in folders made 0700."""
+    from relance_cal import files
+
+    files.write(path, text.encode("utf-8"), private=True)
 
 
 def refused() -> AuthError:
