@@ -261,7 +261,7 @@ cli.main()
 def sync_as(user: pwd.struct_passwd, world: IcsWorld) -> Result:
     env = environment(world.home, PYTHONPATH=str(SRC), HOME=str(world.home))
     ids = (user.pw_uid, user.pw_gid, grp.getgrnam(SHARED_GROUP).gr_gid)
-    options = ["--config", str(world.config), "--now", NOW]
+    options = ["-v", "--config", str(world.config), "--now", NOW]  # -v: a traceback if it fails
     done = subprocess.run(
         [sys.executable, "-c", AS_OTHER_USER, *map(str, ids), *options],
         env=env,
