@@ -65,6 +65,7 @@ class CalendarConfig:
     endpoint: str | None = None
     shared: bool = False  # google: a calendar shared with you, not yours (wider scope)
     create: bool = False  # reminders: create the calendar when missing
+    timeout: float = 60.0  # caldav, google: seconds for one exchange with the server
 
     def same_calendar(self, other: CalendarConfig) -> bool:
         return (self.backend, self.path, self.url, self.calendar, self.calendar_id) == (
@@ -126,6 +127,7 @@ _CALENDAR_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "token": (str, "a file path"),
     "endpoint": (str, "a URL"),
     "shared": (bool, "true or false"),
+    "timeout": ((int, float), "a number of seconds"),
 }
 _SECRET_KEYS = {"password", "password_command"}
 _SOURCE_KEYS = {
@@ -302,6 +304,9 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         _check_private(r, f"{prefix}password")
     if "url" in t:
         _check_url(r, t["url"], f"{prefix}url")
+    timeout = t.get("timeout", CalendarConfig.timeout)
+    if not 0 < timeout <= 3600:
+        raise r.fail(f"{prefix}timeout", f"expected seconds above 0, at most 3600, got {timeout}")
     return CalendarConfig(
         backend=backend,
         path=r.path_value(t.get("path")),
@@ -318,6 +323,7 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         endpoint=t.get("endpoint"),
         shared=t.get("shared", False),
         create=create,
+        timeout=float(timeout),
     )
 
 

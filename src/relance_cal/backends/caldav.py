@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from relance_cal import ical
+from relance_cal import ical, network
 from relance_cal.backends.base import (
     MARKER_SOURCE,
     NOTHING_CACHED,
@@ -53,9 +53,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-TIMEOUT = 30  # seconds per request
 RETRY_DELAY = 2  # seconds before the one retry of a read that failed on the network
 PASSWORD_COMMAND_TIMEOUT = 60
+PASSWORD_COMMAND_CAP = 64 << 10  # bytes: a password, not a stream (`yes` would fill memory)
 ICALENDAR = "text/calendar; charset=utf-8"
 
 _DAV = "{DAV:}"
@@ -111,11 +111,8 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
     if cfg.password_command:
         shown = " ".join(cfg.password_command)
         try:
-            done = subprocess.run(
-                list(cfg.password_command),
-                capture_output=True,
-                timeout=PASSWORD_COMMAND_TIMEOUT,
-                check=False,
+            status, output = network.run_capped(
+                cfg.password_command, PASSWORD_COMMAND_TIMEOUT, PASSWORD_COMMAND_CAP
             )
         except OSError as e:
             raise ConfigError(
@@ -123,10 +120,18 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
                 "fix the command"
             ) from None
         except subprocess.TimeoutExpired:
-            raise AuthError(f"password_command `{shown}` did not finish in time") from None
-        password = done.stdout.decode("utf-8", "replace").strip()
-        if done.returncode != 0 or not password:
-            why = f"failed (exit {done.returncode})" if done.returncode else "printed nothing"
+            raise AuthError(
+                f"password_command `{shown}` did not finish within "
+                f"{PASSWORD_COMMAND_TIMEOUT} s; run it by hand to see why"
+            ) from None
+        except OverflowError:
+            raise AuthError(
+                f"password_command `{shown}` printed more than {PASSWORD_COMMAND_CAP >> 10} kB; "
+                "it should print the password only"
+            ) from None
+        password = output.decode("utf-8", "replace").strip()
+        if status != 0 or not password:
+            why = f"failed (exit {status})" if status else "printed nothing"
             raise AuthError(f"password_command `{shown}` {why}; run it by hand to see why")
         return password
     return cfg.password
@@ -224,9 +229,10 @@ class CalDAVBackend(Backend):
                 # wanting something else gets its challenge answered (see `_call`).
                 auth_type="basic" if credentials else None,
                 ssl_verify_cert=str(self.cfg.ca_bundle) if self.cfg.ca_bundle else True,
-                timeout=TIMEOUT,
+                timeout=self.cfg.timeout,
                 enable_rfc6764=False,
             )
+            network.limit_session(self._client.session, self.cfg.timeout, self._server)
         return self._client
 
     def close(self) -> None:

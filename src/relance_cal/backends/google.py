@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from relance_cal import google_auth, reminders
+from relance_cal import google_auth, network, reminders
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,
@@ -40,7 +40,6 @@ MAX_PROPERTY_VALUE = 1024  # Google truncates longer extended-property values si
 CREATED_CALENDARS = "google-calendars.json"  # beside the token: ids of calendars the tool made
 RETRY_SECONDS = 60.0  # total time spent backing off before giving up (exit 4)
 FIRST_DELAY = 0.5
-HTTP_TIMEOUT = 30  # seconds for one HTTP exchange
 MAX_CONFLICTS = 3  # re-reads of one event changing under our feet before leaving it be
 
 PROP_SOURCE = "relanceCalSource"
@@ -426,18 +425,17 @@ class GoogleBackend(Backend):
     def _api(self) -> Any:
         if self._service is None:
             import google_auth_httplib2
-            import httplib2
             from googleapiclient.discovery import build
 
+            http = network.limited_http(self._cfg.timeout, self._base.rstrip("/"))
             credentials = google_auth.load_credentials(
                 self._token_path,
                 google_auth.scopes(create_calendar=self._cfg.create, shared=self._cfg.shared),
                 self._cfg.endpoint,
+                http=http,
             )
             self._first_token = credentials.token
-            self._http = google_auth_httplib2.AuthorizedHttp(
-                credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT)
-            )
+            self._http = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
             options = {"api_endpoint": f"{self._base}calendar/v3/"} if self._cfg.endpoint else None
             self._service = build(
                 "calendar",
