@@ -71,6 +71,7 @@ class Session:
         from relance_cal.engine import Calendars
 
         config = self.config
+        _show_backend_warnings()
         source = self._watched(open_backend(config.source, config.detection, role="source"))
         if config.reminders.same_calendar(config.source):
             return Calendars(source, source)
@@ -190,6 +191,25 @@ class _CountedWrites:
 
 def warn(message: str) -> None:
     click.echo(f"relance-cal: {message}", err=True)
+
+
+def _show_backend_warnings() -> None:
+    """Print what the backends log as warnings (a server answer ignored), as our warnings.
+
+    Only the tool's own loggers: a library's log lines may carry what must not be shown.
+    """
+    import logging
+
+    class _Warn(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warn(record.getMessage())
+
+    logger = logging.getLogger("relance_cal")
+    if not any(h.name == "warn" for h in logger.handlers):
+        handler = _Warn(logging.WARNING)
+        handler.name = "warn"
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 _verbose = False  # read by main() to decide whether a traceback is shown

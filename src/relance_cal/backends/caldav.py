@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import subprocess
@@ -28,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 from relance_cal import ical, network
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from caldav.response import DAVResponse
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 RETRY_DELAY = 2  # seconds before the one retry of a read that failed on the network
 PASSWORD_COMMAND_TIMEOUT = 60
@@ -482,7 +484,7 @@ class CalDAVBackend(Backend):
         except AuthError:
             response = None  # some servers answer 403 to a REPORT they do not support
         if response is not None and response.status == 207:
-            _, sync, _ = _multistatus(response)
+            _, sync, _ = _multistatus(response, url)
             if sync:
                 return replace(learned, sync=sync)
         ctag = self._ctag(url)
@@ -519,7 +521,7 @@ class CalDAVBackend(Backend):
             raise UnreachableError(
                 f"{self._server}: the calendar query failed ({response.status} {response.reason})"
             )
-        entries, _, _ = _multistatus(response)
+        entries, _, _ = _multistatus(response, url)
         return [e for e in entries if not e.href.endswith("/")]
 
     def _synced(self, known: _Token, cached: Mapping[str, str | None]) -> SourceChanges:
@@ -542,7 +544,7 @@ class CalDAVBackend(Backend):
                 # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
                 raise _TokenRejected(calendar_gone=response.status == 404)
             asked = token
-            entries, token, truncated = _multistatus(response)
+            entries, token, truncated = _multistatus(response, known.url)
             for entry in entries:
                 if entry.href.endswith("/"):
                     continue
@@ -580,7 +582,7 @@ class CalDAVBackend(Backend):
                 f"{self._server}: reading the changed events failed "
                 f"({response.status} {response.reason})"
             )
-        entries, _, _ = _multistatus(response)
+        entries, _, _ = _multistatus(response, url)
         return entries
 
     def _may_matter(self, text: str) -> bool:
@@ -668,7 +670,11 @@ class CalDAVBackend(Backend):
         return self._send("PUT", url, text, {"Content-Type": ICALENDAR, **condition})
 
     def _absolute(self, href: str) -> str:
-        return urljoin(self._url or self.cfg.url or "", href)
+        """The URL of a member of the calendar; never anything outside it."""
+        collection = self._url or self.cfg.url or ""
+        if _member_path(href, collection) is None:
+            raise EventError(href, f"not in the calendar {collection}; left alone")
+        return urljoin(collection, href)
 
 
 def _render(reminder: Reminder) -> str:
@@ -722,8 +728,10 @@ def _uid_conflict(response: DAVResponse) -> str:
     return ""
 
 
-def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]:
-    """The responses of a multistatus, its sync token, and whether it was truncated."""
+def _multistatus(response: DAVResponse, collection: str) -> tuple[list[_Entry], str | None, bool]:
+    """The responses of a multistatus about members of `collection`, its sync token, and
+    whether it was truncated. A response naming anything else (another host, port, scheme
+    or path) is left out with a warning: it is never read, written or deleted."""
     tree = response.tree
     if tree is None:
         return [], None, False
@@ -732,6 +740,15 @@ def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]
     for node in tree.iter(f"{_DAV}response"):
         href = node.findtext(f"{_DAV}href")
         if not href:
+            continue
+        path = _member_path(href.strip(), collection)
+        if path is None:
+            _log.warning(
+                "%s named %r in its answer, outside the calendar %s; ignored",
+                urlsplit(collection).netloc,
+                href.strip()[:200],
+                collection,
+            )
             continue
         status = _status(node.findtext(f"{_DAV}status"))
         if status == 507:
@@ -743,9 +760,31 @@ def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]
                 continue
             etag = propstat.findtext(f".//{_DAV}getetag") or etag
             data = propstat.findtext(f".//{_CALDAV}calendar-data") or data
-        entries.append(_Entry(urlsplit(href.strip()).path, status, etag, data))
+        entries.append(_Entry(path, status, etag, data))
     token = tree.findtext(f"{_DAV}sync-token")
     return entries, token.strip() if token else None, truncated
+
+
+def _member_path(href: str, collection: str) -> str | None:
+    """The path of `href` when it names `collection` or something in it, else None."""
+    try:
+        inside, url = urlsplit(collection), urlsplit(urljoin(collection, href))
+        same_place = (url.scheme.lower(), url.hostname, _port(url)) == (
+            inside.scheme.lower(),
+            inside.hostname,
+            _port(inside),
+        )
+    except ValueError:  # a port that is not a number
+        return None
+    segments = unquote(url.path).split("/")
+    if not same_place or ".." in segments or "." in segments:
+        return None
+    folder = unquote(inside.path).rstrip("/") + "/"
+    return url.path if (unquote(url.path).rstrip("/") + "/").startswith(folder) else None
+
+
+def _port(url: SplitResult) -> int | None:
+    return url.port or {"http": 80, "https": 443}.get(url.scheme.lower())
 
 
 def _same(listed: str | None, cached: str | None) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relance_cal import google_auth, network, reminders
@@ -427,7 +428,7 @@ class GoogleBackend(Backend):
             import google_auth_httplib2
             from googleapiclient.discovery import build
 
-            http = network.limited_http(self._cfg.timeout, self._base.rstrip("/"))
+            http = network.limited_http(self._cfg.timeout, urlsplit(self._base).netloc)
             credentials = google_auth.load_credentials(
                 self._token_path,
                 google_auth.scopes(create_calendar=self._cfg.create, shared=self._cfg.shared),
