@@ -100,13 +100,17 @@ class Session:
         """Read the calendars and plan; the state is committed at the end unless read-only."""
         from relance_cal import engine, policy
         from relance_cal.backends.base import Window
+        from relance_cal.config import single_state_file
         from relance_cal.state import State, holidays_stamp
 
         if not read_only:
             self._make_tokens_private()
         calendars = self.calendars()
         try:
-            with State(self.config.state_dir, read_only=read_only) as state:
+            state_file = State(
+                self.config.state_dir, read_only=read_only, takes_over=single_state_file()
+            )
+            with state_file as state:
                 for warning in state.warnings:
                     warn(warning)
                 stamp = holidays_stamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import tomllib
@@ -28,6 +29,22 @@ def config_dir() -> Path:
 
 def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP))
+
+
+def state_dir_of(config_path: Path) -> Path:
+    """The state folder of one configuration file: each has its own state and lock.
+
+    Named after the file (its real path, so that a link to it shares its state), under
+    `configs/` in the state directory.
+    """
+    real = os.path.realpath(config_path)
+    digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return state_dir() / "configs" / f"{Path(real).stem}-{digest}"
+
+
+def single_state_file() -> Path:
+    """Where the state of every configuration was kept before each had its own."""
+    return state_dir() / "state.sqlite3"
 
 
 def default_config_path() -> Path:
@@ -273,6 +290,7 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         alarm_minutes=tuple(alarm_minutes),
         drafts=DraftSettings(**drafts_raw),
         policy=_policy(r, raw.get("policy", {})),
+        state_dir=state_dir_of(path),
     )
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import icalendar
 
+from calendar_files import state_path
 from dav.conftest import PASSWORD, Dav
 from gcal.conftest import write_token
 from gcal.emulator import CalendarEmulator
@@ -163,10 +164,6 @@ def run_inline(home: Path, *args: str, **extra: str) -> Result:
         os.environ.clear()
         os.environ.update(saved)
     return Result(code if isinstance(code, int) else 0, out.getvalue(), err.getvalue())
-
-
-def state_path(home: Path) -> Path:
-    return home / "state" / "relance-cal" / "state.sqlite3"
 
 
 def state_rows(home: Path) -> set[tuple[str, ...]]:
