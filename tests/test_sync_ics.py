@@ -12,6 +12,7 @@ import icalendar
 import pytest
 
 from calendar_files import calendar, reminders_in, state_path, write_config
+from relance_cal.config import state_dir_of
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -251,7 +252,7 @@ def test_lock_held_exits_75(setup, home):
     import fcntl
 
     _, run = setup
-    state = home / "state" / "relance-cal"
+    state = state_dir_of(home / "config.toml")  # this configuration's own lock
     state.mkdir(parents=True)
     with open(state / "sync.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
