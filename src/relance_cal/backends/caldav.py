@@ -27,7 +27,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
@@ -75,8 +75,8 @@ _SYNC_COLLECTION = (
 _CALENDAR_QUERY = (
     _XML + '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
     '<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-    '<C:comp-filter name="VEVENT"><C:time-range start="{start}"/></C:comp-filter>{wanted}'
-    "</C:comp-filter></C:filter></C:calendar-query>"
+    '<C:comp-filter name="VEVENT"><C:time-range start="{start}" end="{end}"/></C:comp-filter>'
+    "{wanted}</C:comp-filter></C:filter></C:calendar-query>"
 )
 # draft-daboo-caldav-extensions: a server that can OR the filters says so in its DAV header.
 _EXTENDED_QUERY = "calendar-query-extended"
@@ -174,6 +174,7 @@ class _Token:
     plain: bool | None = None  # True: the server refused or ignored the filtered query
     offered: bool | None = None  # the sync token is the PROPFIND's, not yet used
     refuses_offered: bool | None = None  # True: the server refused a token it offered
+    until: str | None = None  # the end of the span listed so far (UTC, iCalendar form)
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -411,23 +412,48 @@ class CalDAVBackend(Backend):
     def _changes_since(
         self, known: _Token, window: Window, cached: Mapping[str, str | None]
     ) -> SourceChanges:
+        if known.until is None or known.until < _utc(window.start):
+            # Listed by an earlier version (no end), or a window long past: list it afresh.
+            return self._full_listing(known, window)
         unchanged = SourceChanges(token=known.dump(), full=False, unchanged=True)
         if known.sync is not None:
-            return self._synced(known, cached)
-        if known.ctag is not None:
+            changes = self._synced(known, cached)
+        elif known.ctag is not None:
             ctag = self._ctag(known.url)
             if not ctag:
                 raise _TokenRejected
-            return (
-                unchanged
-                if ctag == known.ctag
-                else self._full_listing(replace(known, ctag=ctag), window)
-            )
-        if _digest(self._listing(known.url, window, with_data=False) or []) == known.digest:
-            return unchanged
-        return self._full_listing(replace(known, digest=""), window)
+            if ctag != known.ctag:
+                return self._full_listing(replace(known, ctag=ctag), window)
+            changes = unchanged
+        elif (
+            _digest(self._listing(known.url, _ahead(window), with_data=False) or []) == known.digest
+        ):
+            changes = unchanged
+        else:
+            return self._full_listing(replace(known, digest=""), window)
+        return self._newly_in_window(changes, known, window)
+
+    def _newly_in_window(
+        self, changes: SourceChanges, known: _Token, window: Window
+    ) -> SourceChanges:
+        """`changes`, plus the events of the span the window moved into since `known.until`."""
+        if _utc(window.end) <= (known.until or ""):
+            return changes
+        window = _ahead(window)
+        since = Window(
+            datetime.strptime(known.until or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), window.end
+        )
+        entries = self._listing(known.url, since, with_data=True) or []
+        items = dict(changes.items)
+        for e in entries:
+            if e.status == 200 and e.data is not None and self._may_matter(e.data):
+                items.setdefault(e.href, RawItem(e.data, e.etag))
+        token = _Token.load(changes.token) or known
+        token = replace(token, until=_utc(window.end))
+        return replace(changes, items=items, token=token.dump(), unchanged=False)
 
     def _full_listing(self, baseline: _Token, window: Window) -> SourceChanges:
+        window = _ahead(window)
         wanted = self._wanted_filter() if baseline.digest is None and not baseline.plain else ""
         entries = None
         if wanted:
@@ -452,6 +478,7 @@ class CalDAVBackend(Backend):
             for e in entries
             if e.status == 200 and e.data is not None and self._may_matter(e.data)
         }
+        baseline = replace(baseline, until=_utc(window.end))
         return SourceChanges(items=items, token=baseline.dump(), full=True)
 
     def _wanted_filter(self) -> str:
@@ -502,11 +529,17 @@ class CalDAVBackend(Backend):
     def _listing(
         self, url: str, window: Window, *, with_data: bool, wanted: str = ""
     ) -> list[_Entry] | None:
-        """The window's objects; with a `wanted` filter, None when the server refuses it."""
-        # No end: an event far ahead must be known when the window reaches it, and the sync
-        # token only reports what changes.
+        """The window's objects; with a `wanted` filter, None when the server refuses it.
+
+        The window only, with its end: on a calendar mostly in the future, the events beyond
+        it would be most of the answer. The token remembers the end listed (`until`), and
+        later runs list the span the window has moved into (`_newly_in_window`): the sync
+        token alone only reports what changes.
+        """
         data = "<C:calendar-data/>" if with_data else ""
-        body = _CALENDAR_QUERY.format(data=data, start=_utc(window.start), wanted=wanted)
+        body = _CALENDAR_QUERY.format(
+            data=data, start=_utc(window.start), end=_utc(window.end), wanted=wanted
+        )
         try:
             response = self._report(url, body, "1")
         except (AuthError, UnreachableError):
@@ -675,6 +708,15 @@ class CalDAVBackend(Backend):
         if _member_path(href, collection) is None:
             raise EventError(href, f"not in the calendar {collection}; left alone")
         return urljoin(collection, href)
+
+
+LISTED_AHEAD = timedelta(days=7)  # listed beyond the window: its end moves with every run
+
+
+def _ahead(window: Window) -> Window:
+    """The span a listing asks for: the window, a week more (one more query a week, not a
+    query on every run as the window's end moves on)."""
+    return Window(window.start, window.end + LISTED_AHEAD)
 
 
 def _render(reminder: Reminder) -> str:
