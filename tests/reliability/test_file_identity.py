@@ -1,4 +1,4 @@
-"""The calendar file stays the user's file (issue 14, item 1; cli-contract.md, Cron behaviour).
+"""The calendar file stays the user's file (issue 14, item 1; docs/cli-contract.md, Cron behaviour).
 
 A calendar app saving during a sync, a symbolic link, hard links, another owner, extended
 attributes, a folder or file the user may not write, a full disk, `export -o` at a device.

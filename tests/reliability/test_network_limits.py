@@ -1,4 +1,4 @@
-"""No server can hold a run for ever or fill its memory (issue 14, item 2; cli-contract.md).
+"""No server can hold a run for ever or fill its memory (issue 14, item 2; docs/cli-contract.md).
 
 Real servers on 127.0.0.1 that misbehave: one trickles its answer a byte at a time (in the
 status line, or in the body), one sends an endless body. Each is played against the CalDAV
