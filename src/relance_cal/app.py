@@ -92,18 +92,18 @@ class Session:
         return Calendars(source, reminders)
 
     def _make_tokens_private(self) -> None:
-        """A Google token file 0600 in a 0700 folder, fixed with a warning when found looser."""
+        """A Google token file 0600 in a private folder, with a warning when found looser."""
+        from relance_cal import files
         from relance_cal.backends import google_token_path
-        from relance_cal.state import make_private
+        from relance_cal.config import config_dir
 
         for cfg in (self.config.source, self.config.reminders):
             if cfg.backend != "google":
                 continue
             token = google_token_path(cfg)
-            for path in (token.parent, token):
-                warning = make_private(path) if path.exists() else None
-                if warning:
-                    self.warn(warning)
+            own_folder = token.parent == config_dir()
+            for warning in files.guard_secret(token, own_folder=own_folder):
+                self.warn(warning)
 
     @contextlib.contextmanager
     def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
@@ -112,6 +112,7 @@ class Session:
 
         from relance_cal import engine, policy
         from relance_cal import state as state_module
+        from relance_cal.config import single_state_file
         from relance_cal.model import Window
 
         if not read_only:
@@ -119,7 +120,10 @@ class Session:
         calendars = self.calendars(writable=not read_only)
         state = None
         try:
-            with state_module.State(self.config.state_dir, read_only=read_only) as state:
+            state_file = state_module.State(
+                self.config.state_dir, read_only=read_only, takes_over=single_state_file()
+            )
+            with state_file as state:
                 for warning in state.warnings:
                     self.warn(warning)
                 stamp = state_module.holidays_stamp()

@@ -30,6 +30,25 @@ def _warn_all(warnings: Iterable[str]) -> None:
         warn(warning)
 
 
+def _show_backend_warnings() -> None:
+    """Print what the backends log as warnings (a server answer ignored), as our warnings.
+
+    Only the tool's own loggers: a library's log lines may carry what must not be shown.
+    """
+    import logging
+
+    class _Warn(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warn(record.getMessage())
+
+    logger = logging.getLogger("relance_cal")
+    if not any(h.name == "warn" for h in logger.handlers):
+        handler = _Warn(logging.WARNING)
+        handler.name = "warn"
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 _verbose = False  # read by main() to decide whether a traceback is shown
 
 
@@ -63,6 +82,7 @@ def cli(
         from relance_cal.config import default_config_path
 
         config_path = default_config_path()
+    _show_backend_warnings()
     ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet, warn)
 
 
@@ -248,8 +268,8 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="A regular file (default, or -: stdout).",
 )
 @pass_session
 def export(session: Session, output: Path | None) -> int:
@@ -258,14 +278,12 @@ def export(session: Session, output: Path | None) -> int:
 
     plan = session.plan()
     data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        from relance_cal.backends.ics import _atomic_write
+        from relance_cal import files
 
-        if not output.parent.is_dir():
-            raise ConfigError(f"-o {output}: no folder {output.parent}; give a file in a folder")
-        _atomic_write(output, data)
+        files.write(output, data)
     return _report_problems(plan)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from relance_cal.backends.base import RawItem, SourceChanges
 from relance_cal.errors import ConfigError, LockedError, UserError
+from relance_cal.files import make_folders
 
 SCHEMA_VERSION = 1
 
@@ -91,15 +92,25 @@ def make_private(path: Path) -> str | None:
 class State:
     """The state database of one config. Use as a context manager: commit on success."""
 
-    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, read_only: bool = False, takes_over: Path | None = None
+    ) -> None:
+        """`takes_over`: a state file of the former layout (one state for every
+        configuration), moved here when this folder has none yet; a read-only use reads it
+        where it is."""
         self.path = directory / "state.sqlite3"
         self.read_only = read_only
         self.warnings: list[str] = []  # folder or file found open to others, and fixed
+        if takes_over is not None and not self.path.exists() and takes_over.exists():
+            if read_only:
+                self.path = takes_over
+            else:
+                _take_over(takes_over, self.path)
         try:
             if read_only:
                 self.db = self._copy()
             else:
-                directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                make_folders(directory)
                 os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
                 fixed = (make_private(directory), make_private(self.path))
                 self.warnings = [w for w in fixed if w is not None]
@@ -286,10 +297,21 @@ class State:
         )
 
 
+def _take_over(old: Path, new: Path) -> None:
+    """Move a state file (and a journal left by a crash) to its new place, in one rename each;
+    a configuration that took it first leaves none to take."""
+    make_folders(new.parent)
+    journal = old.with_name(old.name + "-journal")
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(journal, new.with_name(new.name + "-journal"))
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(old, new)
+
+
 @contextlib.contextmanager
 def lock(directory: Path) -> Iterator[None]:
     """Hold the sync lock of a state folder; LockedError (exit 75) when another run has it."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folders(directory)
     fd = os.open(directory / "sync.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -30,8 +30,8 @@ def setup(home: Path, *events: str) -> tuple[Path, Path]:
     return path, write_config(home, path)
 
 
-def state_file(home: Path) -> Path:
-    return home / "state" / "relance-cal" / "state.sqlite3"
+def state_files(home: Path) -> list[Path]:
+    return list((home / "state").rglob("state.sqlite3"))
 
 
 def test_dry_run_says_would_and_change_lines_name_the_interview(home, relance):
@@ -52,7 +52,7 @@ def test_read_only_commands_create_no_state(home, relance):
         result = relance("--config", str(config), "--now", NOW, *command)
         assert result.code == 0, (command, result.err)
 
-    assert not state_file(home).exists()
+    assert state_files(home) == []
 
 
 def test_an_event_the_tool_cannot_compute_is_skipped_by_name(home, relance):
@@ -73,8 +73,8 @@ def test_an_event_the_tool_cannot_compute_is_skipped_by_name(home, relance):
 
 def test_a_damaged_or_foreign_state_is_exit_2_naming_the_file(home, relance):
     _, config = setup(home, interview("acme-1", "Entretien Acme"))
-    state = state_file(home)
-    state.parent.mkdir(parents=True)
+    assert relance("--config", str(config), "--now", NOW, "sync").code == 0
+    [state] = state_files(home)
 
     state.write_bytes(b"this is no database" * 100)
     damaged = relance("--config", str(config), "--now", NOW, "sync")
@@ -93,9 +93,12 @@ def test_a_damaged_or_foreign_state_is_exit_2_naming_the_file(home, relance):
 def test_export_to_a_missing_folder_is_a_user_error(home, relance):
     _, config = setup(home, interview("acme-1", "Entretien Acme"))
 
-    result = relance("--config", str(config), "--now", NOW, "export", "-o", "/missing/x.ics")
+    (home / "notes").write_text("a file, not a folder")
+    target = home / "notes" / "x.ics"
 
-    assert result.code == 2 and "/missing/x.ics" in result.err, result.err
+    result = relance("--config", str(config), "--now", NOW, "export", "-o", str(target))
+
+    assert result.code == 2 and str(home / "notes") in result.err, result.err
 
 
 def test_a_refused_google_write_prints_no_created_line(tmp_path: Path, emulator):

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from relance_cal import network
 from relance_cal.backends import google_auth
 from relance_cal.backends.base import (
     NOTHING_CACHED,
@@ -438,18 +440,17 @@ class GoogleBackend(Backend):
     def _api(self) -> Any:
         if self._service is None:
             import google_auth_httplib2
-            import httplib2
             from googleapiclient.discovery import build
 
+            http = network.limited_http(self._cfg.timeout, urlsplit(self._base).netloc)
             credentials = google_auth.load_credentials(
                 self._token_path,
                 google_auth.scopes(create_calendar=self._cfg.create, shared=self._cfg.shared),
                 self._cfg.endpoint,
+                http=http,
             )
             self._first_token = credentials.token
-            self._http = google_auth_httplib2.AuthorizedHttp(
-                credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT)
-            )
+            self._http = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
             options = {"api_endpoint": f"{self._base}calendar/v3/"} if self._cfg.endpoint else None
             self._service = build(
                 "calendar",
