@@ -8,13 +8,15 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from relance_cal.backends.base import Person, SourceEvent
-from relance_cal.config import Detection
 from relance_cal.errors import EventError
 from relance_cal.text import fold, fold_with_origin, html_to_text
+
+if TYPE_CHECKING:
+    from relance_cal.config import Detection
+    from relance_cal.model import Person, SourceEvent
 
 Urgency = Literal["urgent", "normal"]
 CompanySize = Literal["large", "sme", "startup", "unknown"]
