@@ -116,7 +116,7 @@ def written(zone_name: str) -> tuple[list[datetime], list[str]]:
     starts = moments(zone)
     alone = [ical.reminder_calendar([reminder_at(s)], STAMP).to_ical().decode() for s in starts]
     export = ical.reminder_calendar([reminder_at(s) for s in starts], STAMP).to_ical().decode()
-    head, _, rest = export.partition("BEGIN:VEVENT")
+    head = export[: export.index("BEGIN:VEVENT")]
     zones = "".join(re.findall(r"BEGIN:VTIMEZONE.*?END:VTIMEZONE\r\n", export, re.S))
     # The export's VTIMEZONE, with each of its events alone (ical.js: first VEVENT).
     together = [
