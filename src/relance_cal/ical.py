@@ -201,24 +201,115 @@ def _expand(
     import icalendar
     import recurring_ical_events
 
+    label = _label(uid, _text(master, "SUMMARY"))
+    _start_near(master, window.start - _EXPANSION_MARGIN, label)
     series = icalendar.Calendar()
     for component in components:
         series.add_component(component)
-    label = _label(uid, _text(master, "SUMMARY"))
-    limit = window.end + _EXPANSION_MARGIN
-    found = []
-    # Lazily, in start order: a runaway rule (FREQ=MINUTELY) must not hang the run.
-    for occurrence in recurring_ical_events.of(series).after(window.start - _EXPANSION_MARGIN):
-        if _instant(occurrence["DTSTART"].dt, window.start.tzinfo) >= limit:
-            break
-        if len(found) == _MAX_OCCURRENCES:
+    query = recurring_ical_events.of(series)
+    zone = window.start.tzinfo
+    first, limit = window.start - _EXPANSION_MARGIN, window.end + _EXPANSION_MARGIN
+    # Counted first in spans that double from ten minutes: the library's `after` computes a
+    # whole day at a time, 86,400 occurrences of a FREQ=SECONDLY rule.
+    counted, low, span = 0, first, timedelta(minutes=10)
+    while low < limit:
+        high = min(low + span, limit)
+        for occurrence in query.between(low, high):
+            counted += low == first or _instant(occurrence["DTSTART"].dt, zone) >= low
+        if counted > _MAX_OCCURRENCES:
             raise EventError(label, f"repeats more than {_MAX_OCCURRENCES} times in the period")
+        low, span = high, span * 2
+    found = []
+    for occurrence in query.after(first):
+        if _instant(occurrence["DTSTART"].dt, zone) >= limit:
+            break
         found.append(occurrence)
     master_start = master["DTSTART"].dt
     return [
         _source_event(occurrence, _key(uid, occurrence, master_start), uid, calendar, label)
         for occurrence in found
     ]
+
+
+# Steps of the rules whose periods are all alike; the others count in months or years.
+_FIXED_STEPS = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
+# Periods a COUNT rule with BY parts may run before the window: beyond, the occurrences
+# already spent cannot be counted cheaply.
+_MAX_COUNTED_PERIODS = 5_000
+
+
+def _start_near(master: icalendar.Event, earliest: datetime, label: str) -> None:
+    """Move the start of a series that began long before `earliest` to a whole number of its
+    periods later, just before it: expansion then costs what the window holds, whatever the
+    DTSTART (year 1) and FREQ (SECONDLY). The occurrences from `earliest` on are the same:
+    each period is expanded on its own, and COUNT is reduced by the periods skipped."""
+    import icalendar
+
+    rule = master.get("RRULE")
+    if rule is None:
+        return
+    if isinstance(rule, list):
+        raise EventError(label, "several RRULE")
+    start = master["DTSTART"].dt
+    wall = start if isinstance(start, datetime) else datetime.combine(start, time(0))
+    # An occurrence starting before this ends before `earliest`: nothing of it is needed.
+    before = _instant(start, earliest.tzinfo) - _instant(
+        _end(master, start, label), earliest.tzinfo
+    )
+    target = earliest + before
+    if wall.tzinfo is not None:
+        target = target.astimezone(wall.tzinfo)
+    target = target.replace(tzinfo=None)
+    wall_naive = wall.replace(tzinfo=None)
+    if target <= wall_naive:
+        return
+    frequency = str(rule["FREQ"][0]).upper()
+    interval = int(rule.get("INTERVAL", [1])[0])
+    if frequency in _FIXED_STEPS:
+        step = _FIXED_STEPS[frequency] * interval
+        if not isinstance(start, datetime) and step % timedelta(days=1):
+            return
+        periods = (target - wall_naive) // step
+        moved = wall + step * periods
+    else:
+        months = (12 if frequency == "YEARLY" else 1) * interval
+        elapsed = (target.year - wall.year) * 12 + target.month - wall.month
+        periods = elapsed // months - 1
+        # A period without the start's day (the 31st, 29 February) has no occurrence of
+        # it: the new start goes to an earlier period that has it.
+        while periods > 0 and wall.day > _days_in_month(
+            _months_later(wall.replace(day=1), months * periods)
+        ):
+            periods -= 1
+        moved = _months_later(wall, months * max(periods, 0)) if periods > 0 else wall
+    if periods <= 0:
+        return
+    if "COUNT" in rule:
+        simple = frequency in _FIXED_STEPS and not any(k.startswith("BY") for k in rule)
+        if not simple:
+            if periods > _MAX_COUNTED_PERIODS:
+                raise EventError(label, "a COUNT rule starting too long before to expand")
+            return
+        left = int(rule["COUNT"][0]) - periods
+        if left <= 0:  # the series ended before `earliest`
+            del master["RRULE"]
+            return
+        rule["COUNT"] = [left]
+    shift = moved.replace(tzinfo=None) - wall_naive  # in wall time, like the rule's periods
+    master["DTSTART"] = icalendar.vDDDTypes(start + shift)
+    if "DTEND" in master:
+        master["DTEND"] = icalendar.vDDDTypes(master["DTEND"].dt + shift)
+
+
+def _months_later(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    return moment.replace(year=moment.year + index // 12, month=index % 12 + 1)
 
 
 def _key(uid: str, component: icalendar.Event, master_start: date | None) -> str:
