@@ -64,8 +64,8 @@ def test_draft_kind_reply_after_a_rejection(home, relance):
         "--config", str(config), "--now", "2026-03-03T10:00", "draft", "acme-1@example.org"
     )
     assert result.code == 0, result.err
-    assert "Subject: " in result.out and "Camille Martin" in result.out
-    assert "remercie" in result.out
+    assert "Objet\u00a0: " in result.out and "Camille Martin" in result.out  # a French draft
+    assert "Merci de votre réponse" in result.out and "Re\u00a0: votre réponse" in result.out
     followup = relance(
         "--config", str(config), "--now", "2026-03-03T10:00", "draft", "Acme", "--kind", "followup"
     )
@@ -105,6 +105,25 @@ def test_user_template_with_unknown_placeholder_is_exit_2(home, relance):
     result = relance("--config", str(config), "--now", "2026-03-03T10:00", "status")
     assert result.code == 2
     assert "followup.fr.txt" in result.err and "societe" in result.err
+
+
+def test_user_template_with_findings_warns_and_the_run_goes_on(home, relance):
+    cal = home / "cal.ics"
+    cal.write_text(calendar(ACME))
+    config = write_config(home, cal)
+    (home / "templates").mkdir()
+    template = home / "templates" / "reply.fr.txt"
+    template.write_text(
+        "Subject: Re : {job}\n\n{greeting}\n\nVous ne m'avez toujours pas répondu pour "
+        "{the_position} !!\n\n{signature}\n"
+    )
+    now = ("--config", str(config), "--now", "2026-03-03T10:00")
+    result = relance(*now, "draft", "acme-1@example.org")
+    assert result.code == 0, result.err
+    assert f"{template}, line 5: " in result.err and "reproach" in result.err
+    assert f"{template}: no thank-you" in result.err  # the whole text: no line
+    assert "Vous ne m'avez toujours pas répondu" in result.out  # the user's words, as written
+    assert relance(*now, "status").code == 0
 
 
 def test_now_must_be_iso(home, relance):

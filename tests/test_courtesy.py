@@ -13,7 +13,7 @@ EN_TOP = "Dear Marie Dupont,\n\nThank you for our interview about the position.\
 @pytest.mark.parametrize(
     ("line", "words", "problem"),
     [
-        # the examples of reminder-events.md
+        # the examples of docs/reminder-events.md
         ("Je n'ai toujours pas de nouvelles.", "toujours pas", "impatient phrase"),
         (
             "Sans réponse de votre part, je reviens vers vous.",
@@ -42,7 +42,7 @@ EN_TOP = "Dear Marie Dupont,\n\nThank you for our interview about the position.\
         ("Merci de me répondre dès que possible.", "dès que possible", "demands a date"),
         ("Merci de me répondre d'ici vendredi.", "d'ici", "demands a date"),
         ("J'attends un retour au plus vite.", "au plus vite", "demands a date"),
-        ("C'est urgent.", "urgent", "demands a date"),
+        ("C'est urgent.", "C'est urgent", "demands a date"),
         ("Please reply by Friday.", "by Friday", "demands a date"),
         ("Please let me know by 12 March.", "by 12", "demands a date"),
         ("I look forward to a quick reply.", "quick reply", "demands a date"),
@@ -114,3 +114,49 @@ def test_a_courteous_message_has_no_finding() -> None:
 )
 def test_detect_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # recalling the recruiter's own date is a fact, not a demand
+        "Vous m'aviez indiqué un retour d'ici le 15 décembre ; je me permets de revenir vers vous.",
+        "You mentioned that you expected to get back to me by Friday, so I am writing.",
+        # acronyms are not shouting
+        "Nos échanges sur l'API REST et le format JSON ont retenu toute mon attention.",
+        # thanking for a quick answer is praise
+        "Merci pour votre réponse rapide.",
+    ],
+)
+def test_no_false_alarm(line: str) -> None:
+    top = FR_TOP if detect_language(line) == "fr" else EN_TOP
+    assert check(f"{top}{line}\n") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("Vous m'aviez pourtant promis une réponse.", "reproach"),
+        ("J'ai d'autres propositions.", "pressure or ultimatum"),
+        ("Sinon, je considérerai que le poste ne m'intéresse plus.", "pressure or ultimatum"),
+        ("Why is this taking so long?", "impatient phrase"),
+    ],
+)
+def test_no_miss(line: str, problem: str) -> None:
+    top = FR_TOP if detect_language(line) == "fr" else EN_TOP
+    assert problem in [f.problem for f in check(f"{top}{line}\n")]
+
+
+def test_an_imperative_merci_is_not_a_thank_you() -> None:
+    findings = check("Bonjour,\nMerci de me répondre RAPIDEMENT au sujet du poste.\n")
+    problems = [f.problem for f in findings]
+    assert "no thank-you" in problems
+    assert "demands a date or speed" in problems  # RAPIDEMENT, within "répondre rapidement"
+    assert check("Bonjour,\nMerci de m'avoir reçu pour le poste.\n") == []
+
+
+def test_short_english_gets_english_advice() -> None:
+    assert detect_language("Hello, any news???") == "en"
+    findings = check("Hello, any news???")
+    assert findings and all("«" not in f.suggestion for f in findings)
+    assert "“" in findings[0].suggestion or "single" in findings[0].suggestion

@@ -1,4 +1,4 @@
-"""Reading interviews from calendar events (event-metadata.md)."""
+"""Reading interviews from calendar events (docs/event-metadata.md)."""
 
 from __future__ import annotations
 

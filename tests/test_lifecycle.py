@@ -62,9 +62,27 @@ def test_late_first_write_goes_to_the_next_slot(world):
     followup = reminders_in(cal)["a/followup"]
     assert followup.decoded("DTSTART") == datetime(2026, 3, 6, 11, 15, tzinfo=PARIS)
     assert status("2026-03-06T11:07")["a"]["status"] == "due"
+    # its text says to follow up now, never "le jeudi 5 mars à 9 h 30", already past
+    description = str(followup["DESCRIPTION"])
+    assert description.startswith("Relancer dès maintenant, et au plus tard le jeudi 12 mars.")
+    assert "5 mars" not in description
     # time passing never moves it
     assert run("2026-03-09T10:00", "sync").out == ""
     assert reminders_in(cal)["a/followup"].decoded("DTSTART") == followup.decoded("DTSTART")
+
+
+def test_late_first_write_on_the_deadline_gives_one_day(world):
+    cal, write, run, _ = world
+    write(event("a", *MONDAY, "Entretien Acme"))
+    # L = Thu 12 March; the first run that morning writes for today, the last day
+    assert run("2026-03-12T10:00", "sync").code == 0
+    followup = reminders_in(cal)["a/followup"]
+    assert followup.decoded("DTSTART") == datetime(2026, 3, 12, 10, 0, tzinfo=PARIS)
+    description = str(followup["DESCRIPTION"])
+    assert description.startswith(
+        "Relancer dès maintenant\u00a0: c'est aujourd'hui le dernier jour conseillé."
+    )
+    assert "au plus tard" not in description
 
 
 def test_first_run_after_the_deadline_writes_nothing(world):
@@ -142,17 +160,18 @@ def test_the_ask_loop(world):
     write(event("a", *wednesday, "Entretien - Acme - Analyste"))
     result = run("2026-03-09T12:00", "sync")
     assert (
-        "created ask reminder 2026-03-11 09:45  Entretien Acme : demander le délai de réponse"
+        "created ask reminder 2026-03-11 09:45  Entretien Acme\u00a0: demander le délai de réponse"
         in (result.out)
     )
     ask = reminders_in(cal)["a/ask"]
     assert ask.decoded("DTEND") == datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
-    assert "Réponse : " in str(ask["DESCRIPTION"])
+    assert "Réponse\u00a0: " in str(ask["DESCRIPTION"])
     assert reminders_in(cal)["a/followup"].decoded("DTSTART") == datetime(
         2026, 3, 16, 9, 30, tzinfo=PARIS
     )
-    # after the interview the user writes what the recruiter said
-    write(event("a", *wednesday, "Entretien - Acme - Analyste", "Réponse : 2 semaines"))
+    # after the interview the user writes what the recruiter said, copying the example's
+    # "Réponse :" with its no-break space
+    write(event("a", *wednesday, "Entretien - Acme - Analyste", "Réponse\u00a0: 2 semaines"))
     result = run("2026-03-11T19:00", "sync")
     assert "updated followup reminder 2026-03-26 09:30" in result.out  # Wed 25 + 1 business day
     assert "ask" not in result.out  # the ask reminder is in the past: history

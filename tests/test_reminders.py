@@ -18,7 +18,7 @@ from relance_cal.policy import FollowUp
 from relance_cal.reminders import build, google_event_id, reminder_uid
 
 PARIS = ZoneInfo("Europe/Paris")
-# the example event of event-metadata.md, and its follow-up (announced: 1 week)
+# the example event of docs/event-metadata.md, and its follow-up (announced: 1 week)
 EXAMPLE = Interview(
     key="example-uid",
     uid="example-uid",
@@ -81,7 +81,7 @@ def test_google_event_id_is_deterministic_base32hex() -> None:
         ("en", "followup", "Follow up with Marie Dupont — Développeuse Python (Acme)"),
         ("fr", "reply", "Répondre à Acme"),
         ("en", "reply", "Reply to Acme"),
-        ("fr", "ask", "Entretien Acme : demander le délai de réponse"),
+        ("fr", "ask", "Entretien Acme\u00a0: demander le délai de réponse"),
         ("en", "ask", "Acme interview: ask when they will answer"),
         ("fr", "thanks", "Remercier Marie Dupont — Développeuse Python (Acme)"),
         ("en", "thanks", "Thank Marie Dupont — Développeuse Python (Acme)"),
@@ -122,7 +122,7 @@ def test_title(language: str, kind: str, title: str) -> None:
             "reply",
             "Répondre au recruteur",
         ),
-        ({"company": None}, "ask", "Entretien : demander le délai de réponse"),
+        ({"company": None}, "ask", "Entretien\u00a0: demander le délai de réponse"),
     ],
 )
 def test_title_without_some_fields(fields: dict, kind: str, title: str) -> None:
@@ -137,12 +137,12 @@ def test_followup_description_in_the_order_of_the_spec() -> None:
     )  # fmt: skip
     parts = [
         "Relancer le mardi 10 mars à 9 h 30, et au plus tard le jeudi 12 mars.",
-        "Réponse annoncée pour le lundi 9 mars : relance le premier jour ouvré suivant.",
-        "À : marie.dupont@acme.fr",
-        f"Objet : {draft.subject}",
+        "Réponse annoncée pour le lundi 9 mars\u00a0: relance le premier jour ouvré suivant.",
+        "À\u00a0: marie.dupont@acme.fr",
+        f"Objet\u00a0: {draft.subject}",
         draft.body,
         draft.mailto(),
-        "Une seule relance : sans réponse après ce message, n'insistez pas.",
+        "Une seule relance\u00a0: sans réponse après ce message, n'insistez pas.",
     ]
     positions = [r.description.find(p) for p in parts]
     assert -1 not in positions and positions == sorted(positions), positions
@@ -153,8 +153,10 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
     parts = urlsplit(link)
     query = parse_qs(parts.query)
     assert parts.path == "marie.dupont@acme.fr"
-    assert query["subject"] == ["Suite à notre entretien du lundi 2 mars"]
-    assert "migration vers le cloud\r\n- équipe de six" in query["body"][0]
+    assert query["subject"] == [
+        "Candidature au poste de développeuse Python \u2013 suite à notre entretien du 2 mars"
+    ]
+    assert "la migration vers le cloud, l'équipe de six et les deux" in query["body"][0]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,7 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
         (
             FollowUp(datetime(2026, 3, 5, 14, 0, tzinfo=PARIS), date(2026, 3, 13), "urgent_48h"),
             "fr",
-            "Poste à pourvoir immédiatement : 48 h après l'entretien du lundi 2 mars.",
+            "Poste à pourvoir immédiatement\u00a0: 48 h après l'entretien du lundi 2 mars.",
         ),
         (
             FollowUp(datetime(2026, 3, 5, 14, 0, tzinfo=PARIS), date(2026, 3, 13), "urgent_48h"),
@@ -175,7 +177,7 @@ def test_the_mailto_link_in_the_description_opens_the_draft() -> None:
                 datetime(2026, 3, 5, 9, 30, tzinfo=PARIS), date(2026, 3, 12), "business_days_3"
             ),
             "fr",
-            "Délai habituel : 3 jours ouvrés après l'entretien du lundi 2 mars.",
+            "Délai habituel\u00a0: 3 jours ouvrés après l'entretien du lundi 2 mars.",
         ),
         (
             FollowUp(
@@ -203,6 +205,66 @@ def test_beyond_max_days_is_explained() -> None:
     )
 
 
+LAST_DAY = FollowUp(
+    datetime(2027, 1, 4, 9, 30, tzinfo=PARIS), date(2027, 1, 4), "announced",
+    beyond_max_days=True, announced_on=date(2026, 12, 31),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("followup", "start", "language", "when"),
+    [
+        # on time
+        (FOLLOWUP, FOLLOWUP.at, "fr",
+         "Relancer le mardi 10 mars à 9 h 30, et au plus tard le jeudi 12 mars."),
+        (FOLLOWUP, FOLLOWUP.at, "en",
+         "Follow up on Tuesday 10 March at 9:30, and at the latest on Thursday 12 March."),
+        # F's date is L: one date
+        (LAST_DAY, LAST_DAY.at, "fr",
+         "Relancer le lundi 4 janvier à 9 h 30\u00a0: c'est le dernier jour conseillé."),
+        (LAST_DAY, LAST_DAY.at, "en",
+         "Follow up on Monday 4 January at 9:30: it is the last advised day."),
+        # written late: now, never the past moment
+        (FOLLOWUP, datetime(2026, 3, 11, 14, 15, tzinfo=PARIS), "fr",
+         "Relancer dès maintenant, et au plus tard le jeudi 12 mars."),
+        (FOLLOWUP, datetime(2026, 3, 11, 14, 15, tzinfo=PARIS), "en",
+         "Follow up now, and at the latest on Thursday 12 March."),
+        (FOLLOWUP, datetime(2026, 3, 12, 9, 30, tzinfo=PARIS), "fr",
+         "Relancer dès maintenant\u00a0: c'est aujourd'hui le dernier jour conseillé."),
+        (LAST_DAY, datetime(2027, 1, 4, 11, 0, tzinfo=PARIS), "en",
+         "Follow up now: today is the last advised day."),
+    ],
+)  # fmt: skip
+def test_when_to_follow_up(followup: FollowUp, start: datetime, language: str, when: str):
+    r = reminder(followup=followup, start=start, cfg=config(language))
+    first = r.description.splitlines()[0]
+    assert first == when
+    # time passing changes nothing the user gave: the inputs are those of the on-time text
+    assert r.inputs == reminder(followup=followup, cfg=config(language)).inputs
+
+
+def test_french_titles_and_descriptions_have_no_break_spaces() -> None:
+    for kind in ("followup", "reply", "ask", "thanks"):
+        r = reminder(kind, followup=FOLLOWUP if kind == "followup" else None)
+        for text in (r.title, r.description):
+            assert not re.search(r" [:;?!](?=\s|$)", text, re.MULTILINE), (kind, text)
+
+
+def test_outlook_names_in_titles_are_in_their_usual_form() -> None:
+    event = dataclasses.replace(EXAMPLE, recruiter_name="DUPONT Marie (Safran)")
+    assert reminder(interview=event).title == "Relancer Marie Dupont — Développeuse Python (Acme)"
+
+
+def test_the_draft_is_in_the_events_language_the_rest_in_the_users() -> None:
+    english = dataclasses.replace(EXAMPLE, language="en")
+    r = reminder(interview=english, cfg=config("fr"))
+    assert r.title.startswith("Relancer Marie Dupont")
+    assert r.description.startswith("Relancer le mardi 10 mars")
+    assert "Objet\u00a0: Application for the développeuse Python position" in r.description
+    assert "Dear Marie Dupont," in r.description
+    assert "\u202f" not in r.description.split("Objet")[1]  # English spacing in the draft
+
+
 def test_followup_timing_and_alarms() -> None:
     r = reminder(cfg=config(alarm_minutes=(0, 60)))
     assert (r.start, r.end - r.start, r.alarm_minutes) == (START, timedelta(minutes=15), (0, 60))
@@ -216,8 +278,8 @@ def test_ask_ends_when_the_interview_starts() -> None:
     assert r.end == EXAMPLE.start and r.start == EXAMPLE.start - timedelta(minutes=15)
     assert r.alarm_minutes == (0,)
     assert r.description.startswith("Entretien le lundi 2 mars à 14 h.\n\n")
-    assert "Réponse : sous 1 semaine\n" in r.description
-    assert "Réponse : 09/03/2026\n" in r.description
+    assert "Réponse\u00a0: sous 1 semaine\n" in r.description
+    assert "Réponse\u00a0: 09/03/2026\n" in r.description
     assert "mailto:" not in r.description
     en = reminder("ask", followup=None, cfg=config("en"))
     assert "Answer: 1 week\n" in en.description and "Answer: 2026-03-09\n" in en.description
@@ -226,7 +288,7 @@ def test_ask_ends_when_the_interview_starts() -> None:
 def test_reply_and_thanks_descriptions() -> None:
     reply = reminder("reply", followup=None, cfg=config("en")).description
     assert reply.startswith("Negative answer after the interview of Monday 2 March")
-    assert "To: marie.dupont@acme.fr\nSubject: Your answer about" in reply
+    assert "To: marie.dupont@acme.fr\nSubject: Re: Your reply \u2013 développeuse Python" in reply
     assert "do not insist" not in reply
     thanks = reminder("thanks", followup=None).description
     assert thanks.startswith("Un mot de remerciement après l'entretien du lundi 2 mars")
@@ -234,7 +296,7 @@ def test_reply_and_thanks_descriptions() -> None:
 
 def test_a_reminder_without_recruiter_address_has_no_recipient_line() -> None:
     r = reminder(interview=dataclasses.replace(EXAMPLE, recruiter_email=None))
-    assert "À :" not in r.description and "mailto:?subject=" in r.description
+    assert "À\u00a0:" not in r.description and "mailto:?subject=" in r.description
 
 
 def test_followup_needs_its_followup() -> None:

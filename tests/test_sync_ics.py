@@ -197,8 +197,10 @@ def test_status_json_follows_the_contract(setup):
     assert set(acme) == {
         "uid", "title", "start", "end", "company", "position", "recruiter_name",
         "recruiter_email", "urgency", "company_size", "announced", "followup_at", "deadline",
-        "rule", "beyond_max_days", "status", "reminder_at", "warnings",
+        "rule", "beyond_max_days", "status", "reminder_at", "warnings", "id",
     }  # fmt: skip
+    short_id = acme.pop("id")  # the id `status` shows: `draft` takes it
+    assert run("draft", short_id).out == run("draft", "acme-1@example.org").out != ""
     assert acme == {
         "uid": "acme-1@example.org",
         "title": "Entretien - Acme - Développeuse Python",
@@ -237,14 +239,14 @@ def test_draft_prints_a_ready_message(setup):
     _, run = setup
     result = run("draft", "acme")
     assert result.code == 0, result.err
-    assert result.out.startswith("To: marie.dupont@acme.fr\nSubject: ")
+    assert result.out.startswith("À\u00a0: marie.dupont@acme.fr\nObjet\u00a0: ")  # config: fr
     assert "Camille Martin" in result.out
 
 
 def test_draft_of_unknown_interview_is_a_usage_error(setup):
     _, run = setup
     result = run("draft", "nothing-like-this")
-    assert result.code == 2 and "no interview matches" in result.err
+    assert result.code == 2 and "aucun entretien ne correspond" in result.err
 
 
 def test_lock_held_exits_75(setup, home):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -57,8 +56,8 @@ class Session:
         from relance_cal import drafts
 
         templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for name, finding in templates.findings:
-            warn(f"{name}, line {finding.line}: {finding.problem}; {finding.suggestion}")
+        for message in templates.warnings:
+            warn(message)
         return templates
 
     @cached_property
@@ -189,7 +188,14 @@ class _CountedWrites:
 
 
 def warn(message: str) -> None:
-    click.echo(f"relance-cal: {message}", err=True)
+    from relance_cal.display import escape_lines  # a warning may quote an invitation's text
+
+    click.echo(f"relance-cal: {escape_lines(message)}", err=True)
+
+
+def _warn_all(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        warn(warning)
 
 
 _verbose = False  # read by main() to decide whether a traceback is shown
@@ -237,23 +243,28 @@ pass_session = click.make_pass_decorator(Session)
 def sync(session: Session, dry_run: bool) -> int:
     """Read interviews; write, update or remove reminders."""
     from relance_cal import engine
+    from relance_cal.display import escape_lines
     from relance_cal.state import lock
 
     config = session.config
+    if sys.stderr.isatty():  # not from cron: a doubtful setting would be mailed every run
+        _warn_all(config.warnings)
     if dry_run:
         plan = session.plan()
         for change in plan.changes:
             if not session.quiet:
-                click.echo(f"would {_describe(change, config)}")
+                click.echo(escape_lines(f"would {_describe(change, config)}"))
         return _report_problems(plan)
     with lock(config.state_dir), session.opened(read_only=False) as (calendars, state, plan):
         if session.verbose:
             for uid in plan.dismissed:
-                click.echo(f"noticed reminder {uid} was deleted: it will not come back")
+                click.echo(
+                    escape_lines(f"noticed reminder {uid} was deleted: it will not come back")
+                )
 
         def done(change: engine.Change) -> None:
             if not session.quiet:
-                click.echo(_describe(change, config, past=True))
+                click.echo(escape_lines(_describe(change, config, past=True)))
 
         engine.apply(plan, calendars.reminders, state, done)
     return _report_problems(plan)
@@ -281,20 +292,71 @@ def _report_problems(plan: Plan) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--all", "everything", is_flag=True, help="Also the interviews of the last two years."
+)
 @pass_session
-def status(session: Session, as_json: bool) -> int:
+def status(session: Session, as_json: bool, everything: bool) -> int:
     """One row per interview: follow-up moment, deadline, status, reminder."""
+    from relance_cal import display
+
+    _warn_all(session.config.warnings)
     plan = session.plan()
+    rows = plan.rows
+    if everything:
+        rows = _with_history(session, rows)
     if as_json:
         import json  # only here: every import delays `relance-cal --help`
 
-        click.echo(json.dumps([_row_json(row) for row in plan.rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_row_json(row) for row in rows], ensure_ascii=False, indent=2))
     else:
-        click.echo(_status_table(plan.rows, session.config))
+        table = display.status_table(
+            rows,
+            now=session.now,
+            language=session.config.language,
+            max_days=session.config.policy.max_days,
+            width=display.terminal_width(sys.stdout),
+            colour=display.wants_colour(sys.stdout),
+            everything=everything,
+        )
+        click.echo(table, color=display.wants_colour(sys.stdout))
     return _report_problems(plan)
 
 
+HISTORY_DAYS = 730  # `status --all`: interviews whose deadline is up to two years old
+
+
+def _with_history(session: Session, rows: list[Row]) -> list[Row]:
+    """`rows` and the interviews beyond the 30-day rule, read again with a wider window.
+
+    An interview out of view gets no reminder from `sync`: one planned for it is not shown.
+    """
+    import dataclasses
+
+    from relance_cal.engine import Row
+
+    config = session.config
+    wider = dataclasses.replace(config.policy, keep_past_days=HISTORY_DAYS)
+    session.config = dataclasses.replace(config, policy=wider)
+    try:
+        history = session.plan()
+    finally:
+        session.config = config
+    shown = {row.assessment.interview.key for row in rows}
+    planned = {c.reminder.source_key for c in history.changes if c.reminder is not None}
+    older = [
+        Row(r.assessment, None if r.assessment.interview.key in planned else r.reminder_at)
+        for r in history.rows
+        if r.assessment.interview.key not in shown
+    ]
+    return sorted(
+        [*rows, *older], key=lambda r: (r.assessment.interview.start, r.assessment.interview.key)
+    )
+
+
 def _row_json(row: Row) -> dict[str, Any]:
+    from relance_cal import display
+
     a = row.assessment
     i, f = a.interview, a.followup
     return {
@@ -316,50 +378,8 @@ def _row_json(row: Row) -> dict[str, Any]:
         "status": a.status,
         "reminder_at": row.reminder_at.isoformat() if row.reminder_at else None,
         "warnings": list(a.warnings),
+        "id": display.short_id(i.key),
     }
-
-
-def _status_table(rows: list[Row], config: Config) -> str:
-    if not rows:
-        return "No interview in the window (30 days back, 90 days ahead)."
-    zone = config.policy.timezone
-    header = ("interview", "company", "position", "follow up", "deadline", "status", "reminder")
-    lines = [header]
-    for row in rows:
-        a = row.assessment
-        i, f = a.interview, a.followup
-        beyond = f" (beyond {config.policy.max_days} days)" if f.beyond_max_days else ""
-        deadline = f.deadline.isoformat() + beyond
-        reminder = (
-            row.reminder_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.reminder_at else "-"
-        )
-        lines.append(
-            (
-                i.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                _clip(i.company or "?", 24),
-                _clip(i.position or "-", 28),
-                f.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                deadline,
-                a.status,
-                reminder,
-            )
-        )
-        lines.extend(("", f"  ! {w}", "", "", "", "", "") for w in a.warnings)
-    widths = [max(_width(line[c]) for line in lines if len(line[c]) < 60) for c in range(7)]
-    return "\n".join(
-        "  ".join(
-            cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)
-        ).rstrip()
-        for line in lines
-    )
-
-
-def _clip(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def _width(text: str) -> int:
-    return sum(0 if unicodedata.combining(c) else 1 for c in text)
 
 
 @cli.command()
@@ -371,42 +391,26 @@ def _width(text: str) -> int:
 )
 @pass_session
 def draft(session: Session, interview: str, kind: str | None) -> int:
-    """Print the drafted message for one interview (its uid, or text of its title)."""
-    from relance_cal import drafts
+    """Print the drafted message for one interview (its id, uid, company, position or title)."""
+    from relance_cal import display, drafts
 
-    row = _find_interview(session.plan().rows, interview)
+    row = display.find_interview(session.plan().rows, interview, session.config.language)
     a = row.assessment
     kind = kind or ("reply" if a.status == "rejected" else "followup")
+    language = a.interview.language or session.config.language  # the draft's: `Langue`
     message = drafts.render(
         kind,
         a.interview,
         a.followup,
-        language=session.config.language,
+        language=language,
         name=session.config.name,
         templates=session.templates,
     )
+    to, subject = display.DRAFT_HEADERS[language]
     if message.to:
-        click.echo(f"To: {message.to}")
-    click.echo(f"Subject: {message.subject}\n\n{message.body}")
+        click.echo(display.escape_lines(f"{to} {message.to}"))
+    click.echo(display.escape_lines(f"{subject} {message.subject}\n\n{message.body}"))
     return EXIT_OK
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _find_interview(rows: list[Row], wanted: str) -> Row:
-    exact = [r for r in rows if wanted in (r.assessment.interview.key, r.assessment.interview.uid)]
-    found = exact or [r for r in rows if _fold(wanted) in _fold(r.assessment.interview.title)]
-    if len(found) == 1 or (exact and found):
-        return found[0]
-    if not found:
-        raise ConfigError(f"no interview matches {wanted!r}; `relance-cal status` lists them")
-    names = "; ".join(
-        f"{r.assessment.interview.key} ({r.assessment.interview.title})" for r in found
-    )
-    raise ConfigError(f"{wanted!r} matches several interviews, give its uid: {names}")
 
 
 @cli.command()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import re
 import shlex
 import tomllib
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import platformdirs
 
@@ -20,6 +25,12 @@ APP = "relance-cal"
 BACKENDS = ("ics", "caldav", "google")
 LANGUAGES = ("fr", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ADVISED_MAX_DAYS = 10  # "later than ten days is usually too late" (docs/followup-policy.md)
+# What a French or English speaker may write instead of a code: the code meant.
+_LANGUAGE_NAMES = {"francais": "fr", "french": "fr", "english": "en", "anglais": "en"}
+_FRENCH_WEEKDAYS = dict(
+    zip(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"), WEEKDAYS, strict=True)
+)
 
 
 def config_dir() -> Path:
@@ -44,6 +55,9 @@ class PolicySettings:
     reminder_time: time = time(9, 30)
     work_end: time = time(18, 0)
     max_days: int = 10
+    # Interviews whose deadline is older are out of view (docs/followup-policy.md): not a key of
+    # the file; `status --all` widens it to show the history.
+    keep_past_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ class CalendarConfig:
 
 @dataclass(frozen=True)
 class Detection:
-    """What makes an event an interview (event-metadata.md)."""
+    """What makes an event an interview (docs/event-metadata.md)."""
 
     keywords: tuple[str, ...] = ("entretien", "interview", "entrevue")
     exclude_keywords: tuple[str, ...] = ()
@@ -104,6 +118,8 @@ class Config:
     drafts: DraftSettings = DraftSettings()
     policy: PolicySettings = PolicySettings()
     state_dir: Path = field(default_factory=state_dir)
+    # Settings accepted but doubtful (max_days beyond the advice): the command line prints them.
+    warnings: tuple[str, ...] = ()
 
     @property
     def templates_dir(self) -> Path:
@@ -171,15 +187,15 @@ class _Reader:
         for key, value in table.items():
             name = f"{prefix}{key}"
             if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.fail(name, f"unknown key (known keys: {known})")
+                raise self.fail(name, _unknown_key(key, allowed, prefix))
             expected, what = allowed[key]
             # A secret is never echoed, even a mistyped one.
             got = f"a {type(value).__name__}" if key in _SECRET_KEYS else repr(value)
             if isinstance(value, bool) and expected is not bool and bool not in _as_tuple(expected):
                 raise self.fail(name, f"expected {what}, got {got}")
             if not isinstance(value, expected):
-                raise self.fail(name, f"expected {what}, got {got}")
+                fix = "" if key in _SECRET_KEYS else _type_fix(key, value, expected)
+                raise self.fail(name, f"expected {what}, got {got}{fix}")
 
     def str_list(self, values: list, name: str) -> tuple[str, ...]:
         if not all(isinstance(v, str) and v.strip() for v in values):
@@ -197,7 +213,58 @@ class _Reader:
             hours, minutes = value.split(":")
             return time(int(hours), int(minutes))
         except ValueError:
-            raise self.fail(name, f'expected a time "HH:MM", got {value!r}') from None
+            written = re.fullmatch(r"\s*(\d{1,2})\s*[hH:.]\s*(\d{2})?\s*", value)
+            fix = ""
+            if written and int(written.group(1)) < 24 and int(written.group(2) or 0) < 60:
+                fix = f'; write it "{int(written.group(1)):02d}:{written.group(2) or "00"}"'
+            raise self.fail(name, f'expected a time "HH:MM", got {value!r}{fix}') from None
+
+
+def _did_you_mean(wanted: str, choices: Iterable[str], quote: str = "`") -> str:
+    """A "did you mean" suffix naming the closest of `choices`; "" when none is close."""
+    by_fold = {_fold(c): c for c in choices}
+    close = difflib.get_close_matches(_fold(wanted), list(by_fold), n=1, cutoff=0.6)
+    return f"; did you mean {quote}{by_fold[close[0]]}{quote}?" if close else ""
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _unknown_key(key: str, allowed: dict, prefix: str) -> str:
+    """The message for an unknown key: the table it belongs to, or a close match."""
+    tables = {
+        "": _TOP_KEYS,
+        "source.": {**_CALENDAR_KEYS, **_SOURCE_KEYS},
+        "reminders.": {**_CALENDAR_KEYS, **_REMINDER_KEYS},
+        "drafts.": _DRAFT_KEYS,
+        "policy.": _POLICY_KEYS,
+    }
+    for table, keys in tables.items():
+        if table != prefix and key in keys:
+            if not table:  # TOML puts every key after a [table] line into that table
+                where = f"[{prefix[:-1]}]"
+                return f"unknown key in {where}; move `{key} = ...` above the first [table] line"
+            return f"unknown key here; it belongs in the [{table[:-1]}] table"
+    close = _did_you_mean(key, allowed)
+    if close:
+        return f"unknown key{close}"
+    return f"unknown key (known keys: {', '.join(sorted(allowed))})"
+
+
+def _type_fix(key: str, value: Any, expected: type | tuple[type, ...]) -> str:
+    """How to write `value` with the type `key` needs, when the intent is clear."""
+    wanted = _as_tuple(expected)
+    if list in wanted and isinstance(value, str):
+        return f"; write it as a list: {key} = {json.dumps([value], ensure_ascii=False)}"
+    if bool in wanted and isinstance(value, str) and _fold(value) in ("true", "yes", "oui"):
+        return f"; write it without quotes: {key} = true"
+    if bool in wanted and isinstance(value, str) and _fold(value) in ("false", "no", "non"):
+        return f"; write it without quotes: {key} = false"
+    if int in wanted and isinstance(value, str) and value.strip().isdigit():
+        return f"; write it without quotes: {key} = {int(value)}"
+    return ""
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -215,8 +282,24 @@ def load(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        raise ConfigError(f"{path}: not valid TOML: {e}{_not_a_config(path)}") from None
     return parse(raw, path)
+
+
+def _not_a_config(path: Path) -> str:
+    """A hint when the file given as the config is clearly something else."""
+    head = path.read_text(encoding="utf-8", errors="replace")[:200].lstrip("\ufeff \t\r\n")
+    if head.upper().startswith("BEGIN:VCALENDAR") or path.suffix.lower() in (".ics", ".ical"):
+        return (
+            "; this is a calendar file, not a relance-cal config: write one with "
+            f'`relance-cal init` and give it in [source] path = "{path}"'
+        )
+    if head.startswith(("{", "[{")) or path.suffix.lower() == ".json":
+        return (
+            "; this is a JSON file (a Google OAuth client file?), not a relance-cal config: "
+            "write one with `relance-cal init`; an OAuth client file goes in [source] credentials"
+        )
+    return ""
 
 
 def parse(raw: dict[str, Any], path: Path) -> Config:
@@ -257,10 +340,20 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
 
     language = raw.get("language", "fr")
     if language not in LANGUAGES:
-        raise r.fail("language", f"expected fr or en, got {language!r}")
+        meant = _LANGUAGE_NAMES.get(_fold(language), _fold(language)[:2])
+        fix = f'; did you mean "{meant}"?' if meant in LANGUAGES else ""
+        raise r.fail("language", f"expected fr or en, got {language!r}{fix}")
 
     drafts_raw = raw.get("drafts", {})
     r.check(drafts_raw, _DRAFT_KEYS, "drafts.")
+    policy = _policy(r, raw.get("policy", {}))
+    warnings = []
+    if policy.max_days > ADVISED_MAX_DAYS:
+        warnings.append(
+            f"{path}: policy.max_days = {policy.max_days}: beyond the {ADVISED_MAX_DAYS} days "
+            "advised (a follow-up later than that is usually too late); the default is "
+            f"{ADVISED_MAX_DAYS}"
+        )
     return Config(
         path=path,
         source=source,
@@ -270,7 +363,8 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         language=language,
         alarm_minutes=tuple(alarm_minutes),
         drafts=DraftSettings(**drafts_raw),
-        policy=_policy(r, raw.get("policy", {})),
+        policy=policy,
+        warnings=tuple(warnings),
     )
 
 
@@ -281,7 +375,8 @@ def _fields_of(obj: Any) -> dict[str, Any]:
 def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) -> CalendarConfig:
     backend = t.get("backend", "ics")
     if backend not in BACKENDS:
-        raise r.fail(f"{prefix}backend", f"expected ics, caldav or google, got {backend!r}")
+        fix = _did_you_mean(backend, BACKENDS, quote='"')
+        raise r.fail(f"{prefix}backend", f"expected ics, caldav or google, got {backend!r}{fix}")
     required = {"ics": ("path",), "caldav": ("url",), "google": ()}[backend]
     for key in required:
         if key not in t:
@@ -357,13 +452,16 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
     try:
         zone = ZoneInfo(t.get("timezone", "Europe/Paris"))
     except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("policy.timezone", f"unknown time zone {t['timezone']!r}") from None
+        raise r.fail("policy.timezone", _unknown_zone(t["timezone"])) from None
     workdays = defaults.workdays
     if "workdays" in t:
         names = r.str_list(t["workdays"], "policy.workdays")
         bad = [n for n in names if n.lower()[:3] not in WEEKDAYS]
         if bad or not names:
-            raise r.fail("policy.workdays", f"expected weekdays among {', '.join(WEEKDAYS)}")
+            fix = ""
+            if bad and _fold(bad[0])[:3] in _FRENCH_WEEKDAYS:
+                fix = f'; for {bad[0]!r} write "{_FRENCH_WEEKDAYS[_fold(bad[0])[:3]]}"'
+            raise r.fail("policy.workdays", f"expected weekdays among {', '.join(WEEKDAYS)}{fix}")
         workdays = frozenset(WEEKDAYS.index(n.lower()[:3]) for n in names)
     reminder_time = r.time_value(t.get("reminder_time", "09:30"), "policy.reminder_time")
     work_end = r.time_value(t.get("work_end", "18:00"), "policy.work_end")
@@ -383,6 +481,28 @@ def _policy(r: _Reader, t: dict[str, Any]) -> PolicySettings:
     )
 
 
+def _unknown_zone(name: str) -> str:
+    """The message for a zone name the zone database lacks, with the zone meant if clear."""
+    zones = available_timezones()
+    wanted = _fold(name.strip().replace(" ", "_"))
+    same = sorted(z for z in zones if _fold(z) == wanted or _fold(z).endswith(f"/{wanted}"))
+    meant = f'; did you mean "{same[0]}"?' if same else _did_you_mean(name, zones, quote='"')
+    return f'unknown time zone {name!r}{meant} (a zone name, e.g. "Europe/Paris")'
+
+
+def _country_fix(written: str) -> str:
+    """The code of the country `written` names (`FRANCE`, `FRA` → `FR`), as a suggestion."""
+    from holidays.registry import COUNTRIES
+
+    wanted = _fold(written).replace(" ", "_").replace("-", "_")
+    for module, (class_name, code, alpha3, *_) in COUNTRIES.items():
+        if wanted in (module, _fold(class_name), _fold(alpha3)):
+            return f'; did you mean "{code}"?'
+    names = {_fold(class_name): code for class_name, code, *_ in COUNTRIES.values()}
+    close = difflib.get_close_matches(wanted.replace("_", ""), list(names), n=1, cutoff=0.75)
+    return f'; did you mean "{names[close[0]]}"?' if close else ""
+
+
 def check_holidays(config: Config) -> None:
     """ConfigError unless the `holidays` library knows the policy's country and subdivision.
 
@@ -397,7 +517,11 @@ def check_holidays(config: Config) -> None:
     # The registry names every country without importing its module (listing them all
     # with list_supported_countries() costs a third of a second per run).
     if country not in set(EntityLoader.get_country_codes()):
-        raise r.fail("policy.country", f"unknown country code {country!r}")
+        raise r.fail(
+            "policy.country",
+            f"unknown country code {country!r}{_country_fix(country)} "
+            '(a two-letter code, e.g. "FR")',
+        )
     subdivisions = list(getattr(holidays, country).subdivisions)
     if subdivision is not None and subdivision not in subdivisions:
         known = ", ".join(subdivisions) or "none"

@@ -185,7 +185,8 @@ def plan(
             start = _placed(kind, natural, a, now, config)
             if start is None:
                 continue
-            reminder = replace(draft, start=start, end=start + (draft.end - draft.start))
+            # built again at its real start: a follow-up written late says "now"
+            reminder = reminders.build(kind, a.interview, a.followup, config, start, templates)
             result.reminders.append(reminder)
             result.changes.append(Change("update" if e else "create", reminder, e))
             wanted.add(uid)

@@ -162,17 +162,34 @@ def refused() -> AuthError:
     return AuthError(f"Google refused the saved sign-in; {_RUN_AUTH_AGAIN}")
 
 
+# Where the OAuth client file comes from and what it holds: the error says it all, since a
+# user who installed the package has no example file at hand.
+_CLIENT_STEPS = """\
+To get one, in the Google Cloud console (https://console.cloud.google.com/):
+  1. create a project (or pick one);
+  2. APIs & Services > Library: enable the "Google Calendar API";
+  3. Google Auth Platform (or APIs & Services > OAuth consent screen): audience "External",
+     add your address as a test user, then publish the app ("In production");
+  4. Clients (or APIs & Services > Credentials > Create credentials > OAuth client ID):
+     application type "Desktop app";
+  5. download its JSON and save it as {path}
+     (or give its path in the config: [source] credentials = "...").
+The file looks like this (the keys under "installed" are required):
+  {{"installed": {{"client_id": "1234-abc.apps.googleusercontent.com",
+                 "client_secret": "GOCSPX-...",
+                 "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                 "token_uri": "https://oauth2.googleapis.com/token",
+                 "redirect_uris": ["http://localhost"]}}}}"""
+
+
 def _client_config(client_file: Path) -> dict:
-    fix = (
-        "download the OAuth client (type 'Desktop app') from the Google Cloud console; "
-        "credentials.example.json shows its shape"
-    )
+    steps = _CLIENT_STEPS.format(path=client_file)
     try:
         config = json.loads(client_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{client_file}: no OAuth client file; {fix}") from None
+        raise ConfigError(f"{client_file}: no OAuth client file.\n{steps}") from None
     except (OSError, ValueError) as e:
-        raise ConfigError(f"{client_file}: unreadable OAuth client file ({e}); {fix}") from None
+        raise ConfigError(f"{client_file}: unreadable OAuth client file ({e}).\n{steps}") from None
     installed = config.get("installed") if isinstance(config, dict) else None
     missing = [
         key
@@ -180,8 +197,10 @@ def _client_config(client_file: Path) -> dict:
         if not isinstance(installed, dict) or not installed.get(key)
     ]
     if missing:
+        kind = " (this one is a 'Web application' client)" if "web" in config else ""
         raise ConfigError(
-            f"{client_file}: not a desktop-app OAuth client (missing installed.{missing[0]}); {fix}"
+            f"{client_file}: not a desktop-app OAuth client{kind}: "
+            f"missing installed.{missing[0]}.\n{steps}"
         )
     return config
 

@@ -777,7 +777,7 @@ def quick_reminder(raw: str, *, item_id: str, etag: str | None) -> ExistingRemin
 
 
 def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
-    """The VEVENT of a reminder (reminder-events.md), stamped `stamp`."""
+    """The VEVENT of a reminder (docs/reminder-events.md), stamped `stamp`."""
     import icalendar
 
     title = _one_line(reminder.title)

@@ -1,4 +1,4 @@
-"""Calendar event -> Interview: detection, metadata lines, fallbacks (event-metadata.md)."""
+"""Calendar event -> Interview: detection, metadata lines, fallbacks (docs/event-metadata.md)."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def _clean(text: str | None) -> str | None:
 
 
 def is_interview(event: SourceEvent, detection: Detection) -> bool:
-    """Whether `event` is an interview per "Which events are interviews" (event-metadata.md).
+    """Whether `event` is an interview per "Which events are interviews" (docs/event-metadata.md).
 
     Cancelled and declined events are interviews too: `read_interview` marks them cancelled.
     """
@@ -283,7 +283,7 @@ def _declined(event: SourceEvent, detection: Detection) -> bool:
 
 
 class _MetadataReader:
-    """The `Key: value` lines of a description (event-metadata.md), read forgivingly."""
+    """The `Key: value` lines of a description (docs/event-metadata.md), read forgivingly."""
 
     def __init__(self, interview_day: date) -> None:
         self.interview_day = interview_day

@@ -1,4 +1,4 @@
-"""Interview + settings -> follow-up moment, deadline and status (followup-policy.md)."""
+"""Interview + settings -> follow-up moment, deadline and status (docs/followup-policy.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ Status = Literal[
     "followed_up", "rejected", "offer", "withdrawn",
 ]  # fmt: skip
 
-_KEEP_PAST_DAYS = 30  # interviews whose deadline is older than this are ignored
 _KEEP_AHEAD_DAYS = 90  # interviews starting later than this are ignored
 _ANNOUNCED_MARGIN_DAYS = 14
 
@@ -210,7 +209,7 @@ def window(now: datetime, settings: PolicySettings) -> tuple[datetime, datetime]
     """The span of event times a source must read for `assess` to see every interview it keeps."""
     # A kept deadline is at most 30 days back and max_days after its interview's end; an announced
     # delay can push it further with no bound, so a two-week margin covers the usual ones only.
-    past = _KEEP_PAST_DAYS + settings.max_days + _ANNOUNCED_MARGIN_DAYS
+    past = settings.keep_past_days + settings.max_days + _ANNOUNCED_MARGIN_DAYS
     return (
         _shift_wall_days(now, -past, settings.timezone),
         _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone),
@@ -290,7 +289,9 @@ def assess(
     kept = []
     for interview in interviews:
         followup = follow_up(interview, settings)
-        if (today - followup.deadline).days > _KEEP_PAST_DAYS or interview.start > latest_start:
+        if (
+            today - followup.deadline
+        ).days > settings.keep_past_days or interview.start > latest_start:
             continue
         status = _status(interview, followup, now, settings, interviews, written, dismissed)
         warnings = interview.warnings + followup.warnings

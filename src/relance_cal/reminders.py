@@ -5,11 +5,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from relance_cal.backends.base import Reminder
 from relance_cal.config import Config
-from relance_cal.drafts import KINDS, Draft, Templates, date_in_words, render
+from relance_cal.drafts import (
+    KINDS,
+    Draft,
+    Templates,
+    date_in_words,
+    french_spacing,
+    recruiter,
+    render,
+)
 from relance_cal.interviews import Interview
 from relance_cal.policy import FollowUp
 
@@ -25,6 +33,9 @@ _TEXT = {
         "ask": "Entretien {company} : demander le délai de réponse",
         "ask_anonymous": "Entretien : demander le délai de réponse",
         "when": "Relancer le {day} à {time}, et au plus tard le {deadline}.",
+        "when_last_day": "Relancer le {day} à {time} : c'est le dernier jour conseillé.",
+        "now": "Relancer dès maintenant, et au plus tard le {deadline}.",
+        "now_last_day": "Relancer dès maintenant : c'est aujourd'hui le dernier jour conseillé.",
         "announced": "Réponse annoncée pour le {day} : relance le premier jour ouvré suivant.",
         "announced_undated": "Réponse annoncée : relance le premier jour ouvré après ce délai.",
         "urgent_48h": "Poste à pourvoir immédiatement : 48 h après l'entretien du {day}.",
@@ -53,6 +64,9 @@ _TEXT = {
         "ask": "{company} interview: ask when they will answer",
         "ask_anonymous": "Interview: ask when they will answer",
         "when": "Follow up on {day} at {time}, and at the latest on {deadline}.",
+        "when_last_day": "Follow up on {day} at {time}: it is the last advised day.",
+        "now": "Follow up now, and at the latest on {deadline}.",
+        "now_last_day": "Follow up now: today is the last advised day.",
         "announced": "Answer announced by {day}: follow up on the next business day.",
         "announced_undated": "Answer announced: follow up on the business day after that delay.",
         "urgent_48h": "Position to fill immediately: 48 hours after the interview of {day}.",
@@ -71,6 +85,15 @@ _TEXT = {
         "mailto": "Open this message in your mail app:",
         "note": "One follow-up only: if no answer comes after this message, do not insist.",
     },
+}
+
+# The wording as written: French with its no-break spaces, before any value goes in (a value
+# is the user's text, left as it is).
+_SPACED = {
+    language: {
+        key: french_spacing(words) if language == "fr" else words for key, words in t.items()
+    }
+    for language, t in _TEXT.items()
 }
 
 
@@ -94,18 +117,27 @@ def build(
     templates: Templates,
 ) -> Reminder:
     """The reminder of `kind` at `start`; an `ask` reminder ignores `start`: it ends as the
-    interview starts. `followup` is required for a `followup` reminder."""
+    interview starts. `followup` is required for a `followup` reminder. A follow-up reminder
+    starting after its moment `F` was written late: its text says to follow up now, and its
+    inputs are those of the on-time text (time passing changes nothing the user gave)."""
     if kind not in KINDS:
         raise ValueError(f"unknown reminder kind {kind!r}")
     if kind == "followup" and followup is None:
         raise ValueError("a follow-up reminder needs the follow-up moment")
     language = config.language
     draft = render(
-        kind, interview, followup, language=language, name=config.name, templates=templates
+        kind,
+        interview,
+        followup,
+        language=interview.language or language,  # the recruiter's; the rest is the user's
+        name=config.name,
+        templates=templates,
     )
     title = _title(kind, interview, language)
-    description = _description(kind, interview, followup, config, draft)
+    description = _description(kind, interview, followup, config, draft, late_on=None)
     inputs: list[object] = [kind, title, description]
+    if kind == "followup" and followup is not None and start > followup.at:
+        description = _description(kind, interview, followup, config, draft, late_on=start.date())
     if kind == "ask":
         start, alarms = interview.start - DURATION, (0,)
         inputs.append(start.isoformat())  # set by the interview, not by the caller
@@ -132,14 +164,15 @@ def _digest(source_key: str, kind: str) -> bytes:
 
 
 def _title(kind: str, interview: Interview, language: str) -> str:
-    text = _TEXT[language]
+    text = _SPACED[language]
     company, position = interview.company, interview.position
     if kind == "ask":
         return text["ask"].format(company=company) if company else text["ask_anonymous"]
+    name = recruiter(interview).full or interview.recruiter_name
     if kind == "reply":
-        who = company or interview.recruiter_name or interview.recruiter_email
+        who = company or name or interview.recruiter_email
         return text["reply"].format(who=who) if who else text["reply_anonymous"]
-    who = interview.recruiter_name or interview.recruiter_email
+    who = name or interview.recruiter_email
     if not who and company:
         who, company = company, None  # the company is who to write to: named once
     title = f"{text[kind]} {who or text['recruiter']}"
@@ -153,10 +186,16 @@ def _title(kind: str, interview: Interview, language: str) -> str:
 
 
 def _description(
-    kind: str, interview: Interview, followup: FollowUp | None, config: Config, draft: Draft
+    kind: str,
+    interview: Interview,
+    followup: FollowUp | None,
+    config: Config,
+    draft: Draft,
+    *,
+    late_on: date | None,
 ) -> str:
     language = config.language
-    text = _TEXT[language]
+    text = _SPACED[language]
     day = date_in_words(interview.start.date(), language)
     if kind == "ask":
         why = text["why_ask_all_day" if interview.all_day else "why_ask"].format(
@@ -165,7 +204,7 @@ def _description(
         return f"{why}\n\n{draft.body}"
     if kind == "followup":
         assert followup is not None  # checked by build
-        why = _why_followup(followup, day, config)
+        why = _why_followup(followup, day, config, late_on=late_on)
     else:
         why = text[f"why_{kind}"].format(day=day)
     message = [text["message"]]
@@ -178,11 +217,17 @@ def _description(
     return "\n\n".join(parts)
 
 
-def _why_followup(followup: FollowUp, interview_day: str, config: Config) -> str:
+def _why_followup(
+    followup: FollowUp, interview_day: str, config: Config, *, late_on: date | None
+) -> str:
+    """When to follow up: never a moment already past (written late, on `late_on`: now), and
+    one date when the day to follow up is the deadline."""
     language = config.language
-    text = _TEXT[language]
+    text = _SPACED[language]
+    last_day = (late_on or followup.at.date()) == followup.deadline
+    key = ("now" if late_on else "when") + ("_last_day" if last_day else "")
     lines = [
-        text["when"].format(
+        text[key].format(
             day=date_in_words(followup.at.date(), language),
             time=_time_in_words(followup.at.time(), language),
             deadline=date_in_words(followup.deadline, language),

@@ -60,7 +60,7 @@ def test_the_ask_loop_on_radicale(home: Path, relance, relay, dav, password_env)
     assert run("2026-03-09T12:00", "sync").code == 0
     written = marker_events(dav, calendar)
     assert written["ask"].decoded("DTEND") == datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
-    assert "Réponse : " in str(written["ask"]["DESCRIPTION"])
+    assert "Réponse\u00a0: " in str(written["ask"]["DESCRIPTION"])
     assert written["followup"].decoded("DTSTART") == datetime(2026, 3, 16, 9, 30, tzinfo=PARIS)
 
     # After the interview, on the phone, the user notes what the recruiter said.

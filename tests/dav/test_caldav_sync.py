@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 PARIS = ZoneInfo("Europe/Paris")
 
-# Mon 2026-03-02 14:00-15:00: the follow-up falls on Thu 5 March 09:30 (followup-policy.md).
+# Mon 2026-03-02 14:00-15:00: the follow-up falls on Thu 5 March 09:30 (docs/followup-policy.md).
 ACME = """\
 BEGIN:VCALENDAR
 VERSION:2.0

@@ -137,12 +137,19 @@ def test_a_refused_consent_is_exit_3(emulator, consent):
 
 def test_a_missing_or_wrong_client_file_names_the_fix(tmp_path):
     missing = tmp_path / "credentials.json"
-    with pytest.raises(ConfigError, match=r"no OAuth client file.*credentials\.example\.json"):
+    with pytest.raises(ConfigError, match=r"no OAuth client file") as raised:
         google_auth.authorize(
             missing, tmp_path / "t.json", [], open_browser=False, port=0, endpoint=None
         )
+    # Where to get it and its shape, in the message: a pip install has no example file.
+    message = raised.value.message
+    assert "console.cloud.google.com" in message and "Desktop app" in message
+    assert "Google Calendar API" in message and f"save it as {missing}" in message
+    shape = message[message.index("{") :].replace("GOCSPX-...", "s").replace("1234-abc", "a")
+    assert set(json.loads(shape)["installed"]) >= {"client_id", "client_secret", "token_uri"}
+    assert "example.json" not in message
     missing.write_text(json.dumps({"web": {"client_id": "x"}}))
-    with pytest.raises(ConfigError, match=r"missing installed\.client_id"):
+    with pytest.raises(ConfigError, match=r"'Web application' client.*installed\.client_id"):
         google_auth.authorize(
             missing, tmp_path / "t.json", [], open_browser=False, port=0, endpoint=None
         )
