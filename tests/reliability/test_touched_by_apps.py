@@ -1,4 +1,4 @@
-"""What calendar apps do to a reminder is not an edit (issue 15, reminder-events.md).
+"""What calendar apps do to a reminder is not an edit (issue 15, docs/reminder-events.md).
 
 Apple Calendar acknowledges a fired alarm inside its VALARM, Thunderbird records snoozes,
 Outlook adds its properties and folds lines its own way, Google changes reminders, colour
