@@ -52,3 +52,10 @@ def replace_user_events(path: Path, *events: str) -> None:
     text = calendar(*events)
     at = text.rindex("END:VCALENDAR")
     path.write_text(text[:at] + "".join(ours) + text[at:], encoding="utf-8", newline="")
+
+
+def state_path(home: Path) -> Path:
+    """The state file of the (only) configuration run with this home (XDG_STATE_HOME under
+    it): each configuration has a folder of its own under configs/."""
+    configs = home / "state" / "relance-cal" / "configs"
+    return next(configs.glob("*/state.sqlite3"), configs / "none" / "state.sqlite3")

@@ -14,7 +14,8 @@ from pathlib import Path
 import holidays
 import pytest
 
-from calendar_files import calendar, write_config
+from calendar_files import calendar, state_path, write_config
+from relance_cal.config import state_dir_of
 from relance_cal.state import State, holidays_stamp
 
 # Ends on Wednesday 20 May 2026: three business days later is Tuesday 26, as Whit Monday (25) is
@@ -68,7 +69,7 @@ def run_fresh(home: Path, config: Path, *args: str) -> Run:
 
 
 def state_of(home: Path) -> State:
-    return State(home / "state" / "relance-cal", read_only=True)
+    return State(state_path(home).parent, read_only=True)
 
 
 def followup_at(home: Path, config: Path) -> tuple[str, bool]:
@@ -154,7 +155,7 @@ def test_a_country_changed_after_holidays_were_kept_is_checked(home):
 
 def plant(home: Path, stamp: str, days: frozenset[date]) -> None:
     """Keep made-up French holidays for 2026, as if a library with `stamp` had found them."""
-    with State(home / "state" / "relance-cal") as state:
+    with State(state_dir_of(home / "config.toml")) as state:
         state.keep_holidays("FR", None, stamp, {2026: days})
 
 
@@ -193,7 +194,7 @@ def test_read_only_commands_leave_a_state_of_an_earlier_version_as_it_is(home, c
     cal.write_text(calendar(WHITSUN))
     config = write_config(home, cal)
     assert run_fresh(home, config, "sync").code == 0
-    path = home / "state" / "relance-cal" / "state.sqlite3"
+    path = state_path(home)
     with sqlite3.connect(path) as db:  # as the version before kept holidays wrote it
         db.execute("DROP TABLE holidays")
         db.execute("DELETE FROM meta WHERE key = 'holidays_stamp'")

@@ -21,8 +21,7 @@ from relance_cal.backends.base import (
     Reminder,
     Window,
 )
-from relance_cal.errors import EventError
-from relance_cal.ical import (
+from relance_cal.backends.ical import (
     PRODID,
     existing_reminder,
     label_from_text,
@@ -30,6 +29,7 @@ from relance_cal.ical import (
     reminder_calendar,
     reminder_vevent,
 )
+from relance_cal.errors import EventError
 
 DATA = Path(__file__).parent / "data"
 PARIS = ZoneInfo("Europe/Paris")

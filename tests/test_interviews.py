@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relance_cal.backends.base import Person, SourceEvent, Window
+from relance_cal.backends.ical import parse_item
 from relance_cal.config import Detection
-from relance_cal.ical import parse_item
 from relance_cal.interviews import Announced, Interview, is_interview, read_interview
 
 DATA = Path(__file__).parent / "data"

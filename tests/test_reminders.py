@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from relance_cal.backends.google import google_event_id
 from relance_cal.config import CalendarConfig, Config, PolicySettings
 from relance_cal.drafts import load_templates, render
 from relance_cal.interviews import Announced, Interview
 from relance_cal.policy import FollowUp
-from relance_cal.reminders import build, google_event_id, reminder_uid
+from relance_cal.reminders import build, reminder_uid
 
 PARIS = ZoneInfo("Europe/Paris")
 # the example event of docs/event-metadata.md, and its follow-up (announced: 1 week)

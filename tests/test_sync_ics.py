@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from calendar_files import calendar, reminders_in, write_config
+from calendar_files import calendar, reminders_in, state_path, write_config
+from relance_cal.config import state_dir_of
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -150,7 +151,7 @@ def test_dry_run_changes_nothing_anywhere(setup, home):
     assert result.code == 0
     assert "would create followup reminder 2026-03-05 09:30" in result.out
     assert cal.read_bytes() == before
-    assert not (home / "state" / "relance-cal" / "state.sqlite3").exists()
+    assert not (state_path(home)).exists()
     # and a real sync afterwards still creates everything
     assert "created followup" in run("sync").out
 
@@ -253,7 +254,7 @@ def test_lock_held_exits_75(setup, home):
     import fcntl
 
     _, run = setup
-    state = home / "state" / "relance-cal"
+    state = state_dir_of(home / "config.toml")  # this configuration's own lock
     state.mkdir(parents=True)
     with open(state / "sync.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil import tz
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import Reminder
 
 JS = Path(__file__).parent / "js"

@@ -2,189 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from relance_cal import __version__
+from relance_cal.app import Session
 from relance_cal.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, UserError
 
 if TYPE_CHECKING:
     from relance_cal.config import Config
-    from relance_cal.engine import Calendars, Plan, Row
-    from relance_cal.state import State
-
-
-class Session:
-    """What the global options say; the config and `now` are resolved on first use."""
-
-    # A plain class: `dataclasses` would add a fifth to the start-up of `relance-cal --help`.
-    def __init__(self, config_path: Path, now_text: str | None, verbose: bool, quiet: bool) -> None:
-        self.config_path = config_path
-        self.now_text = now_text
-        self.verbose = verbose
-        self.quiet = quiet
-
-    @cached_property
-    def config(self) -> Config:
-        from relance_cal import config
-
-        return config.load(self.config_path)
-
-    @cached_property
-    def now(self) -> datetime:
-        zone = self.config.policy.timezone
-        if not self.now_text:
-            return datetime.now(zone)
-        try:
-            moment = datetime.fromisoformat(self.now_text)
-        except ValueError:
-            raise ConfigError(
-                f"--now: expected an ISO date-time such as 2026-03-05T09:30, got {self.now_text!r}"
-            ) from None
-        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-
-    @cached_property
-    def templates(self) -> Any:
-        from relance_cal import drafts
-
-        templates = drafts.load_templates(self.config.language, self.config.templates_dir)
-        for message in templates.warnings:
-            warn(message)
-        return templates
-
-    @cached_property
-    def crash_switch(self) -> _CrashAfterWrites | None:
-        value = os.environ.get(CRASH_AFTER_WRITES)
-        return _CrashAfterWrites(int(value)) if value else None
-
-    def calendars(self) -> Calendars:
-        from relance_cal.backends import open_backend
-        from relance_cal.engine import Calendars
-
-        config = self.config
-        source = self._watched(open_backend(config.source, config.detection, role="source"))
-        if config.reminders.same_calendar(config.source):
-            return Calendars(source, source)
-        reminders = open_backend(config.reminders, config.detection, role="reminders")
-        return Calendars(source, self._watched(reminders))
-
-    def _watched(self, target: Any) -> Any:
-        return target if self.crash_switch is None else _CountedWrites(target, self.crash_switch)
-
-    def _make_tokens_private(self) -> None:
-        """A Google token file 0600 in a 0700 folder, fixed with a warning when found looser."""
-        from relance_cal.backends import google_token_path
-        from relance_cal.state import make_private
-
-        for cfg in (self.config.source, self.config.reminders):
-            if cfg.backend != "google":
-                continue
-            token = google_token_path(cfg)
-            for path in (token.parent, token):
-                warning = make_private(path) if path.exists() else None
-                if warning:
-                    warn(warning)
-
-    @contextlib.contextmanager
-    def opened(self, *, read_only: bool) -> Iterator[tuple[Calendars, State, Plan]]:
-        """Read the calendars and plan; the state is committed at the end unless read-only."""
-        from relance_cal import engine, policy
-        from relance_cal.backends.base import Window
-        from relance_cal.state import State, holidays_stamp
-
-        if not read_only:
-            self._make_tokens_private()
-        calendars = self.calendars()
-        try:
-            with State(self.config.state_dir, read_only=read_only) as state:
-                for warning in state.warnings:
-                    warn(warning)
-                stamp = holidays_stamp()
-                self._learn_holidays(state, stamp)
-                state = self._watched(state)
-                window = Window(*policy.window(self.now, self.config.policy))
-                plan = engine.run(calendars, state, self.config, self.now, self.templates, window)
-                yield calendars, state, plan
-                if not read_only:
-                    settings = self.config.policy
-                    found = policy.looked_up_holidays(settings.country, settings.subdivision)
-                    state.keep_holidays(settings.country, settings.subdivision, stamp, found)
-            if self.crash_switch is not None and not read_only:
-                self.crash_switch.wrote()  # the state commit
-        finally:
-            calendars.source.close()
-            calendars.reminders.close()
-
-    def _learn_holidays(self, state: State, stamp: str) -> None:
-        """Give the policy the holidays the state kept: the run need not import the library.
-
-        With none kept (first run, new country, library upgraded), check country and subdivision.
-        """
-        from relance_cal import config, policy
-
-        country, subdivision = self.config.policy.country, self.config.policy.subdivision
-        kept = state.holidays(country, subdivision, stamp)
-        if kept:
-            policy.learn_holidays(country, subdivision, kept)
-        else:
-            config.check_holidays(self.config)
-            # The library is loaded now: this year's are kept even when no interview needs them.
-            policy.public_holidays(country, subdivision, self.now.year)
-
-    def plan(self) -> Plan:
-        """Read the calendars and plan, leaving every calendar and the state as they were."""
-        with self.opened(read_only=True) as (_, _, plan):
-            return plan
-
-
-CRASH_AFTER_WRITES = "RELANCE_CAL_CRASH_AFTER_WRITES"
-CRASHED = 137  # what a shell reports for a killed process
-
-
-class _CrashAfterWrites:
-    """Test only (docs/reliability.md): with RELANCE_CAL_CRASH_AFTER_WRITES=N, the process
-    dies right after its N-th write, as a power cut would stop it.
-
-    Counted writes: each create, update, delete and flush on a calendar, each state commit.
-    """
-
-    def __init__(self, after: int) -> None:
-        self.left = after
-
-    def wrote(self) -> None:
-        self.left -= 1
-        if self.left == 0:
-            os._exit(CRASHED)
-
-
-class _CountedWrites:
-    """A backend or the state, whose writes count towards the crash switch."""
-
-    WRITES = frozenset({"create", "update", "delete", "flush", "commit"})
-
-    def __init__(self, target: Any, switch: _CrashAfterWrites) -> None:
-        self._target = target
-        self._switch = switch
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._target, name)
-        if name not in self.WRITES:
-            return attribute
-
-        def counted(*args: Any) -> Any:
-            result = attribute(*args)
-            self._switch.wrote()
-            return result
-
-        return counted
+    from relance_cal.engine import Change, Plan, Row
 
 
 def warn(message: str) -> None:
@@ -196,6 +28,25 @@ def warn(message: str) -> None:
 def _warn_all(warnings: Iterable[str]) -> None:
     for warning in warnings:
         warn(warning)
+
+
+def _show_backend_warnings() -> None:
+    """Print what the backends log as warnings (a server answer ignored), as our warnings.
+
+    Only the tool's own loggers: a library's log lines may carry what must not be shown.
+    """
+    import logging
+
+    class _Warn(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warn(record.getMessage())
+
+    logger = logging.getLogger("relance_cal")
+    if not any(h.name == "warn" for h in logger.handlers):
+        handler = _Warn(logging.WARNING)
+        handler.name = "warn"
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 _verbose = False  # read by main() to decide whether a traceback is shown
@@ -231,7 +82,8 @@ def cli(
         from relance_cal.config import default_config_path
 
         config_path = default_config_path()
-    ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet)
+    _show_backend_warnings()
+    ctx.obj = Session(config_path.expanduser(), now_text, verbose, quiet, warn)
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -242,9 +94,7 @@ pass_session = click.make_pass_decorator(Session)
 @pass_session
 def sync(session: Session, dry_run: bool) -> int:
     """Read interviews; write, update or remove reminders."""
-    from relance_cal import engine
     from relance_cal.display import escape_lines
-    from relance_cal.state import lock
 
     config = session.config
     if sys.stderr.isatty():  # not from cron: a doubtful setting would be mailed every run
@@ -255,32 +105,33 @@ def sync(session: Session, dry_run: bool) -> int:
             if not session.quiet:
                 click.echo(escape_lines(f"would {_describe(change, config)}"))
         return _report_problems(plan)
-    with lock(config.state_dir), session.opened(read_only=False) as (calendars, state, plan):
-        if session.verbose:
-            for uid in plan.dismissed:
-                click.echo(
-                    escape_lines(f"noticed reminder {uid} was deleted: it will not come back")
-                )
 
-        def done(change: engine.Change) -> None:
-            if not session.quiet:
-                click.echo(escape_lines(_describe(change, config, past=True)))
+    def done(change: Change) -> None:  # told once the change is in the calendar
+        if not session.quiet:
+            click.echo(escape_lines(_describe(change, config, past=True)))
 
-        engine.apply(plan, calendars.reminders, state, done)
+    plan = session.sync(done)
+    if session.verbose:
+        for uid in plan.dismissed:
+            click.echo(escape_lines(f"noticed reminder {uid} was deleted: it will not come back"))
     return _report_problems(plan)
 
 
 _VERBS = {
     "create": ("create", "created"),
-    "update": ("move", "updated"),
+    "update": ("update", "updated"),
     "delete": ("remove", "removed"),
 }
 
 
-def _describe(change: Any, config: Config, *, past: bool = False) -> str:
+def _describe(change: Change, config: Config, *, past: bool = False) -> str:
+    """One change line; it names the interview by the reminder's title (company or title)."""
     verb = _VERBS[change.action][1 if past else 0]
     when = change.start.astimezone(config.policy.timezone).strftime("%Y-%m-%d %H:%M")
-    what = change.reminder.title if change.reminder else f"for {change.existing.source_key}"
+    if change.reminder is not None:
+        what = change.reminder.title
+    else:
+        what = change.existing.title or "(a reminder without title)"  # type: ignore[union-attr]
     return f"{verb} {change.kind} reminder {when}  {what}"
 
 
@@ -417,22 +268,22 @@ def draft(session: Session, interview: str, kind: str | None) -> int:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="A regular file (default, or -: stdout).",
 )
 @pass_session
 def export(session: Session, output: Path | None) -> int:
     """The reminders as an iCalendar file."""
-    from relance_cal import ical
+    from relance_cal.backends import ical
 
     plan = session.plan()
     data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        from relance_cal.backends.ics import _atomic_write
+        from relance_cal import files
 
-        _atomic_write(output, data)
+        files.write(output, data)
     return _report_problems(plan)
 
 
@@ -496,8 +347,7 @@ def auth() -> None:
 @pass_session
 def auth_google(session: Session, no_browser: bool, port: int) -> int:
     """Sign in to Google Calendar; the token is kept in the config directory."""
-    from relance_cal import google_auth
-    from relance_cal.backends import google_credentials_path, google_token_path
+    from relance_cal.backends import google_auth, google_credentials_path, google_token_path
 
     config = session.config
     calendars = [c for c in (config.source, config.reminders) if c.backend == "google"]

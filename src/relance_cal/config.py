@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import platformdirs
 
 from relance_cal.errors import ConfigError
+from relance_cal.model import PublicHolidays
 
 APP = "relance-cal"
 BACKENDS = ("ics", "caldav", "google")
@@ -41,6 +43,22 @@ def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP))
 
 
+def state_dir_of(config_path: Path) -> Path:
+    """The state folder of one configuration file: each has its own state and lock.
+
+    Named after the file (its real path, so that a link to it shares its state), under
+    `configs/` in the state directory.
+    """
+    real = os.path.realpath(config_path)
+    digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return state_dir() / "configs" / f"{Path(real).stem}-{digest}"
+
+
+def single_state_file() -> Path:
+    """Where the state of every configuration was kept before each had its own."""
+    return state_dir() / "state.sqlite3"
+
+
 def default_config_path() -> Path:
     env = os.environ.get("RELANCE_CAL_CONFIG")
     return Path(env).expanduser() if env else config_dir() / "config.toml"
@@ -58,6 +76,14 @@ class PolicySettings:
     # Interviews whose deadline is older are out of view (docs/followup-policy.md): not a key of
     # the file; `status --all` widens it to show the history.
     keep_past_days: int = 30
+    # The public holidays of `country` / `subdivision`, handed to the policy as a value (the
+    # application gives those the state kept); a new, empty one by default.
+    holidays: PublicHolidays = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        place = (self.country, self.subdivision)
+        if self.holidays is None or (self.holidays.country, self.holidays.subdivision) != place:
+            object.__setattr__(self, "holidays", PublicHolidays(*place))
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,7 @@ class CalendarConfig:
     endpoint: str | None = None
     shared: bool = False  # google: a calendar shared with you, not yours (wider scope)
     create: bool = False  # reminders: create the calendar when missing
+    timeout: float = 60.0  # caldav, google: seconds for one exchange with the server
 
     def same_calendar(self, other: CalendarConfig) -> bool:
         return (self.backend, self.path, self.url, self.calendar, self.calendar_id) == (
@@ -142,6 +169,7 @@ _CALENDAR_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "token": (str, "a file path"),
     "endpoint": (str, "a URL"),
     "shared": (bool, "true or false"),
+    "timeout": ((int, float), "a number of seconds"),
 }
 _SECRET_KEYS = {"password", "password_command"}
 _SOURCE_KEYS = {
@@ -365,6 +393,7 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         drafts=DraftSettings(**drafts_raw),
         policy=policy,
         warnings=tuple(warnings),
+        state_dir=state_dir_of(path),
     )
 
 
@@ -397,6 +426,9 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         _check_private(r, f"{prefix}password")
     if "url" in t:
         _check_url(r, t["url"], f"{prefix}url")
+    timeout = t.get("timeout", CalendarConfig.timeout)
+    if not 0 < timeout <= 3600:
+        raise r.fail(f"{prefix}timeout", f"expected seconds above 0, at most 3600, got {timeout}")
     return CalendarConfig(
         backend=backend,
         path=r.path_value(t.get("path")),
@@ -413,6 +445,7 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         endpoint=t.get("endpoint"),
         shared=t.get("shared", False),
         create=create,
+        timeout=float(timeout),
     )
 
 

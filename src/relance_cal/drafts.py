@@ -45,14 +45,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from relance_cal import courtesy
 from relance_cal.config import LANGUAGES
 from relance_cal.errors import ConfigError
-from relance_cal.interviews import Announced, Interview
-from relance_cal.policy import FollowUp
+
+if TYPE_CHECKING:
+    from relance_cal.interviews import Announced, Interview
+    from relance_cal.policy import FollowUp
 
 KINDS = ("followup", "reply", "thanks", "ask")
 PLACEHOLDERS = (

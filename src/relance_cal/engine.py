@@ -2,50 +2,43 @@
 
 `plan` is pure: it takes the cached calendar items, what the state remembers
 writing, `now` and the config, and decides. `read` and `apply` are the thin I/O
-around it; they talk to backends only through `backends.base.Backend`.
+around it; they talk to backends only through `backends.base.Backend`, and never
+read an item's text: which source event an item is, and which reminder it holds,
+the backend says. What is the tool's own is decided here alone (`owned`), and so is
+what follows a write conflict (`apply`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from relance_cal import policy, reminders
 from relance_cal.backends.base import (
     Backend,
+    Change,
     ExistingReminder,
+    Interrupted,
+    Outcome,
     RawItem,
-    Reminder,
-    Window,
-    WriteConflict,
 )
-from relance_cal.config import Config
 from relance_cal.errors import EventError
 from relance_cal.interviews import Interview, is_interview, read_interview
-from relance_cal.policy import Assessment
-from relance_cal.state import State, WrittenReminder
+from relance_cal.state import WrittenReminder
+
+if TYPE_CHECKING:
+    from relance_cal.config import Config
+    from relance_cal.model import Reminder, Window
+    from relance_cal.policy import Assessment
+    from relance_cal.state import State
+
+__all__ = ["Calendars", "Change", "Plan", "Row", "apply", "owned", "plan", "read", "run"]
 
 ASK_MINUTES = 15  # the ask reminder ends when the interview starts
 # An interview note is a few lines; a megabyte would go whole into reminders and drafts.
 MAX_DESCRIPTION = 64_000
-
-
-@dataclass(frozen=True)
-class Change:
-    action: Literal["create", "update", "delete"]
-    reminder: Reminder | None  # what to write (create, update)
-    existing: ExistingReminder | None  # what is replaced or deleted (update, delete)
-
-    @property
-    def kind(self) -> str:
-        return (self.reminder or self.existing).kind  # type: ignore[union-attr]
-
-    @property
-    def start(self) -> datetime:
-        return (self.reminder or self.existing).start  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -63,6 +56,8 @@ class Plan:
     reminders: list[Reminder] = field(default_factory=list)  # what should exist after the run
     dismissed: list[str] = field(default_factory=list)  # uids the user deleted since last run
     problems: list[EventError] = field(default_factory=list)
+    written: list[Change] = field(default_factory=list)  # the changes done, once applied
+    owner: str = ""  # the calendar marker of this configuration (Calendars.owner)
 
 
 @dataclass(frozen=True)
@@ -71,6 +66,11 @@ class Calendars:
 
     source: Backend
     reminders: Backend
+
+    @property
+    def owner(self) -> str:
+        """The calendar marker of this configuration's reminders (its source calendar's)."""
+        return reminders.calendar_marker(self.source.identity)
 
     @property
     def distinct(self) -> list[Backend]:
@@ -90,44 +90,104 @@ def interviews_from(
 ) -> tuple[list[Interview], list[EventError], set[str]]:
     """The interviews of the cached source items; bad events are reported, not fatal.
 
-    Also returns the UIDs of items that could not be read, so their reminders are left alone.
+    Also returns the source UIDs of the items that could not be read (as their backend tells
+    them): their reminders are left alone.
     """
     found: list[Interview] = []
     problems: list[EventError] = []
     unreadable: set[str] = set()
-    zone = config.policy.timezone
     for item_id, item in items.items():
         try:
-            if backend.existing_reminder(item_id, item) is not None:
-                continue
-            for event in backend.occurrences(item_id, item, window):
-                if len(event.description) > MAX_DESCRIPTION and is_interview(
-                    event, config.detection
-                ):
-                    raise EventError(
-                        f'"{" ".join(event.summary.split())}" (UID {event.uid})',
-                        f"a description of {len(event.description) // 1000} kB, more than the "
-                        f"{MAX_DESCRIPTION // 1000} kB relance-cal reads",
-                    )
-                interview = read_interview(event, config.detection, zone)
-                if interview is not None:
-                    found.append(interview)
-        except EventError as e:
-            problems.append(e)
-            unreadable.add(_uid_in(item.text) or item_id)
+            found.extend(_interviews_of(backend, item_id, item, config, window))
+        except Exception as e:  # one event, whatever it holds, costs no other
+            problems.append(_event_error(e, backend, item_id, item))
+            uid = backend.source_uid(item_id, item)
+            if uid is not None:
+                unreadable.add(uid)
     return found, problems, unreadable
 
 
-def existing_from(backend: Backend, items: Mapping[str, RawItem]) -> dict[str, ExistingReminder]:
-    found = {}
+def _interviews_of(
+    backend: Backend, item_id: str, item: RawItem, config: Config, window: Window
+) -> list[Interview]:
+    if backend.existing_reminder(item_id, item) is not None:
+        return []
+    found = []
+    for event in backend.occurrences(item_id, item, window):
+        label = f'"{" ".join(event.summary.split())}" (UID {event.uid})'
+        try:
+            if len(event.description) > MAX_DESCRIPTION and is_interview(event, config.detection):
+                raise EventError(
+                    label,
+                    f"a description of {len(event.description) // 1000} kB, more than the "
+                    f"{MAX_DESCRIPTION // 1000} kB relance-cal reads",
+                )
+            interview = read_interview(event, config.detection, config.policy.timezone)
+            if interview is not None:
+                # What the policy computes must be computable (a year-9999 end is not).
+                policy.follow_up(interview, config.policy)
+                found.append(interview)
+        except EventError:
+            raise
+        except Exception as e:
+            raise EventError(label, f"cannot compute its follow-up ({_why(e)})") from e
+    return found
+
+
+def _event_error(e: Exception, backend: Backend, item_id: str, item: RawItem) -> EventError:
+    if isinstance(e, EventError):
+        return e
+    uid = backend.source_uid(item_id, item)
+    return EventError(f"the event with UID {uid or item_id}", f"cannot read it ({_why(e)})")
+
+
+def _why(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+def owned(existing: ExistingReminder, owner: str, written: Collection[str]) -> bool:
+    """Whether a marker event is a reminder of this configuration (docs/reminder-events.md).
+
+    Its identity must be the one derived from its source and kind markers, and its calendar
+    marker name `owner` (this configuration's source calendar); one written before the
+    calendar marker existed is ours when the state remembers writing it (`written`: uids).
+    Anything else is a user event, whatever `X-RELANCE-CAL-*` property it carries.
+    """
+    if not existing.source_key or not existing.kind:
+        return False
+    if existing.uid != reminders.reminder_uid(existing.source_key, existing.kind):
+        return False
+    if existing.calendar is None:
+        return existing.uid in written
+    return existing.calendar == owner
+
+
+def _marked(backend: Backend, items: Mapping[str, RawItem]) -> list[ExistingReminder]:
+    """Every readable event carrying the markers, ours or not."""
+    found = []
     for item_id, item in items.items():
         try:
             existing = backend.existing_reminder(item_id, item)
         except EventError:
             continue  # not readable as ours: never touched
         if existing is not None:
-            found[existing.uid] = existing
+            found.append(existing)
     return found
+
+
+def existing_from(
+    backend: Backend,
+    items: Mapping[str, RawItem],
+    owner: str = "",
+    written: Collection[str] = frozenset(),
+) -> dict[str, ExistingReminder]:
+    """This configuration's reminders among the cached items (`owned`)."""
+    return {e.uid: e for e in _marked(backend, items) if owned(e, owner, written)}
+
+
+def _of_unreadable(source_key: str, unreadable: Collection[str]) -> bool:
+    """The key of an event that could not be read: its UID, or UID@occurrence of a series."""
+    return source_key in unreadable or source_key.rpartition("@")[0] in unreadable
 
 
 def plan(
@@ -138,12 +198,16 @@ def plan(
     config: Config,
     templates: object,
     *,
-    unreadable: set[str] = frozenset(),  # type: ignore[assignment]
+    unreadable: Collection[str] = frozenset(),
+    owner: str = "",
+    foreign: Collection[str] = frozenset(),
 ) -> Plan:
     """Decide every reminder: what to create, update, delete, and what each interview shows."""
-    result = Plan()
+    result = Plan(owner=owner)
     dismissed_uids = {uid for uid, w in written.items() if w.fate == "dismissed"}
     for uid, w in written.items():
+        if uid in foreign:
+            continue  # there, but another configuration's (a shared state): not dismissed
         gone = uid not in existing or existing[uid].cancelled
         if w.fate == "live" and gone:
             result.dismissed.append(uid)
@@ -175,7 +239,14 @@ def plan(
                 continue
             e = existing.get(uid)
             natural = _natural_moment(kind, a, now, config)
-            draft = reminders.build(kind, a.interview, a.followup, config, natural, templates)
+            try:
+                draft = reminders.build(kind, a.interview, a.followup, config, natural, templates)
+            except Exception as error:  # one interview costs no other
+                result.problems.append(
+                    EventError(f'"{a.interview.title}" (UID {a.interview.uid})', _why(error))
+                )
+                continue
+            draft = replace(draft, calendar=owner)
             if e is not None and not e.cancelled and e.inputs == draft.inputs:
                 kept = replace(draft, start=e.start, end=e.start + (draft.end - draft.start))
                 result.reminders.append(kept)
@@ -187,6 +258,7 @@ def plan(
                 continue
             # built again at its real start: a follow-up written late says "now"
             reminder = reminders.build(kind, a.interview, a.followup, config, start, templates)
+            reminder = replace(reminder, calendar=owner)
             result.reminders.append(reminder)
             result.changes.append(Change("update" if e else "create", reminder, e))
             wanted.add(uid)
@@ -202,7 +274,7 @@ def plan(
         if uid in wanted or e.cancelled or e.start <= now:
             continue  # a past reminder is history: left as it is
         if e.source_key in assessed or (
-            e.source_key not in known and e.source_key.split("@")[0] not in unreadable
+            e.source_key not in known and not _of_unreadable(e.source_key, unreadable)
         ):
             result.changes.append(Change("delete", None, e))
     return result
@@ -262,7 +334,10 @@ def apply(
     state: State,
     on_done: Callable[[Change], None] = lambda _: None,
 ) -> None:
-    """Carry out the planned changes on the reminders calendar and record them in the state."""
+    """Hand the planned changes to the reminders calendar as one batch, settle conflicts,
+    and record in the state what was written. `on_done` hears of each change once it is in
+    the calendar (after the backend's buffered write), never before.
+    """
     for uid in plan_.dismissed:
         state.set_fate(backend.identity, uid, "dismissed")
     changed = {c.reminder.uid for c in plan_.changes if c.reminder is not None}
@@ -278,16 +353,105 @@ def apply(
         # Durable before the calendar changes: after a crash, a reminder we removed must
         # not pass for one the user deleted (a dismissal).
         state.commit()
-    for change in plan_.changes:
-        try:
-            if _apply_one(change, backend, state):
-                on_done(change)
-        except (EventError, WriteConflict) as e:
-            # One reminder that cannot be written must not cost the others.
-            label = f"{change.kind} reminder of {_source_of(change)}"
-            reason = e.reason if isinstance(e, EventError) else "changed by someone else twice"
-            plan_.problems.append(EventError(label, reason))
-    backend.flush()
+    owner = plan_.owner
+    try:
+        outcomes = backend.write(plan_.changes)
+    except Interrupted as e:
+        # Told and recorded: what was written before the calendar failed; then the failure.
+        for outcome in e.outcomes:
+            if not outcome.conflict:
+                _settled(outcome, backend, state, plan_, on_done)
+        state.commit()
+        raise e.error from None
+    retries = []
+    for outcome in outcomes:
+        if outcome.conflict:
+            retry = _after_conflict(outcome, backend, state, owner, plan_)
+            if retry is not None:
+                retries.append(retry)
+            continue
+        _settled(outcome, backend, state, plan_, on_done)
+    # One more try for what changed under our feet; a second conflict leaves it for next run.
+    for outcome in backend.write(retries) if retries else ():
+        if outcome.conflict:
+            plan_.problems.append(
+                EventError(_label(outcome.change), "changed by someone else while written")
+            )
+            continue
+        _settled(outcome, backend, state, plan_, on_done)
+
+
+def _settled(
+    outcome: Outcome,
+    backend: Backend,
+    state: State,
+    plan_: Plan,
+    on_done: Callable[[Change], None],
+) -> None:
+    """Record what the calendar now holds (and tell of it), or the reason it was refused."""
+    change = outcome.change
+    if outcome.failure is not None:
+        plan_.problems.append(EventError(_label(change), outcome.failure))
+        return
+    if change.action == "delete":
+        assert outcome.item_id is not None
+        state.drop_item(backend.identity, outcome.item_id)
+    else:
+        assert change.reminder is not None and outcome.item_id is not None
+        if outcome.item is not None:
+            state.put_item(backend.identity, outcome.item_id, outcome.item)
+        state.record(backend.identity, _written(change.reminder))
+    plan_.written.append(change)
+    on_done(change)
+
+
+def _after_conflict(
+    outcome: Outcome, backend: Backend, state: State, owner: str, plan_: Plan
+) -> Change | None:
+    """The event was not as read: re-read it and decide once, here, for every backend.
+
+    Gone: a removal is done, an update is left (the user deleted it: a dismissal, seen next
+    run), a creation is tried again. Not ours (no marker, another identity or configuration)
+    or cancelled (Google's deleted): left alone. Ours: written again over what is there now,
+    unless it already holds what we want.
+    """
+    change = outcome.change
+    item_id = outcome.item_id
+    item = backend.fetch(item_id) if item_id is not None else None
+    if item is None:
+        if change.action == "create":
+            return change
+        if change.action == "delete":
+            state.drop_item(backend.identity, change.existing.item_id)  # type: ignore[union-attr]
+        return None
+    assert item_id is not None
+    try:
+        reloaded = backend.existing_reminder(item_id, item)
+    except EventError:
+        reloaded = None
+    written = state.reminders(backend.identity)
+    if reloaded is None or not owned(reloaded, owner, written):
+        if change.action == "create":
+            why = "an event that is not relance-cal's has its identity; left as is"
+            plan_.problems.append(EventError(_label(change), why))
+        return None
+    state.put_item(backend.identity, item_id, item)
+    if reloaded.cancelled:
+        return None  # deleted by the user (Google keeps it cancelled): a dismissal
+    if change.action == "delete":
+        return Change("delete", None, reloaded)
+    reminder = change.reminder
+    assert reminder is not None
+    if (reloaded.inputs, reloaded.start) == (reminder.inputs, reminder.start):
+        state.record(backend.identity, _written(reminder))  # already as wanted
+        return None
+    return Change("update", reminder, reloaded)
+
+
+def _label(change: Change) -> str:
+    """The interview a change is about, as its reminder's title names it."""
+    title = change.reminder.title if change.reminder else change.existing.title  # type: ignore[union-attr]
+    return f'{change.kind} reminder "{title}"' if title else f"{change.kind} reminder"
 
 
 def _written(reminder: Reminder | ExistingReminder, fate: str = "live") -> WrittenReminder:
@@ -299,52 +463,6 @@ def _written(reminder: Reminder | ExistingReminder, fate: str = "live") -> Writt
         reminder.start.isoformat(),
         fate,
     )
-
-
-def _source_of(change: Change) -> str:
-    return (change.reminder or change.existing).source_key  # type: ignore[union-attr]
-
-
-def _apply_one(change: Change, backend: Backend, state: State) -> bool:
-    existing = change.existing
-    for attempt in (1, 2):
-        try:
-            if change.action == "delete":
-                assert existing is not None
-                backend.delete(existing)
-                state.drop_item(backend.identity, existing.item_id)
-                return True
-            reminder = change.reminder
-            assert reminder is not None
-            if existing is None:
-                item_id, item = backend.create(reminder)
-            else:
-                item_id, item = backend.update(existing, reminder)
-            state.put_item(backend.identity, item_id, item)
-            state.record(backend.identity, _written(reminder))
-            return True
-        except WriteConflict:
-            if attempt == 2 or existing is None:
-                raise
-            # Someone changed the event since we read it: reload, and write only if it
-            # still carries our marker and still differs from what we want.
-            item = backend.fetch(existing.item_id)
-            reloaded = None if item is None else backend.existing_reminder(existing.item_id, item)
-            if reloaded is None:
-                return False
-            state.put_item(backend.identity, existing.item_id, item)  # type: ignore[arg-type]
-            if change.reminder is not None and reloaded.inputs == change.reminder.inputs:
-                return False
-            existing = reloaded
-    return False
-
-
-_UID_LINE = re.compile(r"^UID[;:](?:.*:)?(.+)$", re.MULTILINE)
-
-
-def _uid_in(text: str) -> str | None:
-    match = _UID_LINE.search(text)
-    return match.group(1).strip() if match else None
 
 
 def run(
@@ -362,9 +480,21 @@ def run(
         calendars.source, source_items, config, window
     )
     target = calendars.reminders.identity
-    existing = existing_from(calendars.reminders, state.items(target))
+    owner = calendars.owner
+    written = state.reminders(target)
+    items = state.items(target)
+    existing = existing_from(calendars.reminders, items, owner, written)
+    foreign = {e.uid for e in _marked(calendars.reminders, items) if e.uid not in existing}
     result = plan(
-        interviews, existing, state.reminders(target), now, config, templates, unreadable=unreadable
+        interviews,
+        existing,
+        written,
+        now,
+        config,
+        templates,
+        unreadable=unreadable,
+        owner=owner,
+        foreign=foreign,
     )
-    result.problems = problems
+    result.problems[:0] = problems
     return result

@@ -36,6 +36,18 @@ class UnreachableError(UserError):
     exit_code = EXIT_UNREACHABLE
 
 
+class DiskFullError(UserError):
+    """A file could not be written: the disk or the user's quota is full."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class ChangedMeanwhileError(UserError):
+    """A file kept changing under the run (another program writing it); nothing was lost."""
+
+    exit_code = EXIT_PARTIAL
+
+
 class LockedError(UserError):
     """Another sync holds the lock on the state."""
 

@@ -9,12 +9,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from relance_cal.backends.base import Person, SourceEvent
-from relance_cal.config import Detection
 from relance_cal.errors import EventError
+
+if TYPE_CHECKING:
+    from relance_cal.config import Detection
+    from relance_cal.model import Person, SourceEvent
 
 Urgency = Literal["urgent", "normal"]
 CompanySize = Literal["large", "sme", "startup", "unknown"]

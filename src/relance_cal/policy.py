@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from relance_cal.config import PolicySettings
-from relance_cal.interviews import Interview
+if TYPE_CHECKING:
+    from relance_cal.config import PolicySettings
+    from relance_cal.interviews import Interview
 
 Rule = Literal["announced", "urgent_48h", "business_days_3", "business_days_4"]
 Status = Literal[
@@ -40,49 +41,14 @@ class Assessment:
     warnings: tuple[str, ...]
 
 
-# Public holidays by (country, subdivision, year): learned from the state, or looked up in the
-# `holidays` library (~0.1 s to import), so a run whose years are known never imports it.
-_known_holidays: dict[tuple[str, str | None, int], frozenset[date]] = {}
-_looked_up: set[tuple[str, str | None, int]] = set()
-
-
-def learn_holidays(
-    country: str, subdivision: str | None, by_year: Mapping[int, frozenset[date]]
-) -> None:
-    """Take these public holidays as known (kept from an earlier run with the same library)."""
-    for year, days in by_year.items():
-        _known_holidays.setdefault((country, subdivision, year), days)
-
-
-def looked_up_holidays(country: str, subdivision: str | None) -> dict[int, frozenset[date]]:
-    """The public holidays this process looked up in the library, by year: the ones to keep."""
-    return {
-        year: _known_holidays[(c, s, year)]
-        for c, s, year in _looked_up
-        if (c, s) == (country, subdivision)
-    }
-
-
-def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """The public holidays of a year: known ones, else looked up in the `holidays` library."""
-    key = (country, subdivision, year)
-    days = _known_holidays.get(key)
-    if days is None:
-        import holidays
-
-        # Only the dates are used; the names' language is fixed so nothing depends on the
-        # environment.
-        found = holidays.country_holidays(country, subdiv=subdivision, years=year, language="en_US")
-        days = _known_holidays[key] = frozenset(found)
-        _looked_up.add(key)
-    return days
+def public_holidays(settings: PolicySettings, year: int) -> frozenset[date]:
+    """The public holidays of a year where the user works (given with the settings)."""
+    return settings.holidays.of_year(year)
 
 
 def is_business_day(day: date, settings: PolicySettings) -> bool:
     """A working weekday that is not a public holiday of the configured country/subdivision."""
-    return day.weekday() in settings.workdays and day not in public_holidays(
-        settings.country, settings.subdivision, day.year
-    )
+    return day.weekday() in settings.workdays and day not in settings.holidays.of_year(day.year)
 
 
 def add_business_days(day: date, n: int, settings: PolicySettings) -> date:

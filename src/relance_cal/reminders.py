@@ -1,14 +1,13 @@
 """Interview + follow-up -> the reminder event to write: identity, title, description, alarms."""
+# reminder_uid, identity_digest, calendar_marker: defined in model.py, where backends read them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from relance_cal.backends.base import Reminder
-from relance_cal.config import Config
 from relance_cal.drafts import (
     KINDS,
     Draft,
@@ -18,8 +17,19 @@ from relance_cal.drafts import (
     recruiter,
     render,
 )
-from relance_cal.interviews import Interview
-from relance_cal.policy import FollowUp
+from relance_cal.model import (  # the identities, re-exported: public names of this module
+    Reminder,
+    calendar_marker,
+    identity_digest,
+    reminder_uid,
+)
+
+if TYPE_CHECKING:
+    from relance_cal.config import Config
+    from relance_cal.interviews import Interview
+    from relance_cal.policy import FollowUp
+
+__all__ = ["DURATION", "build", "calendar_marker", "identity_digest", "reminder_uid"]
 
 DURATION = timedelta(minutes=15)
 
@@ -97,17 +107,6 @@ _SPACED = {
 }
 
 
-def reminder_uid(source_key: str, kind: str) -> str:
-    """The iCalendar UID of the `kind` reminder of a source event: the same on every run."""
-    return _digest(source_key, kind).hex()[:32] + "@relance-cal"
-
-
-def google_event_id(source_key: str, kind: str) -> str:
-    """The same identity as a Google event id (base32hex, lower case, 52 characters)."""
-    encoded = base64.b32hexencode(_digest(source_key, kind)).decode("ascii")
-    return encoded.rstrip("=").lower()
-
-
 def build(
     kind: str,
     interview: Interview,
@@ -157,10 +156,6 @@ def build(
         description=description,
         alarm_minutes=tuple(alarms),
     )
-
-
-def _digest(source_key: str, kind: str) -> bytes:
-    return hashlib.sha256(f"relance-cal\0{source_key}\0{kind}".encode()).digest()
 
 
 def _title(kind: str, interview: Interview, language: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from relance_cal import files
 from relance_cal.errors import ConfigError
 
 CONFIG_TEMPLATE = """\
@@ -51,13 +51,9 @@ def config_text(*, calendar_path: str) -> str:
 
 def write_new(path: Path, text: str) -> None:
     """Write `text` to a new private file; never overwrite an existing one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ConfigError(f"{path}: already exists; relance-cal init never overwrites") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    if path.exists() or path.is_symlink():
+        raise ConfigError(f"{path}: already exists; relance-cal init never overwrites")
+    files.write(path, text.encode("utf-8"), private=True, new_only=True)
 
 
 # (weekdays from today, hour, duration hours, title, description)

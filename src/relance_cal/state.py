@@ -20,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from relance_cal.backends.base import RawItem, SourceChanges
-from relance_cal.errors import ConfigError, LockedError
+from relance_cal.errors import ConfigError, LockedError, UserError
+from relance_cal.files import make_folders
 
 SCHEMA_VERSION = 1
 
@@ -91,33 +92,78 @@ def make_private(path: Path) -> str | None:
 class State:
     """The state database of one config. Use as a context manager: commit on success."""
 
-    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, read_only: bool = False, takes_over: Path | None = None
+    ) -> None:
+        """`takes_over`: a state file of the former layout (one state for every
+        configuration), moved here when this folder has none yet; a read-only use reads it
+        where it is."""
         self.path = directory / "state.sqlite3"
         self.read_only = read_only
         self.warnings: list[str] = []  # folder or file found open to others, and fixed
-        if read_only:
-            # Nothing written, not even a table: a state of an earlier version is read as it is
-            # (what it lacks reads as empty), a missing or empty one as a new one.
-            self.db = sqlite3.connect(self.path if self.path.exists() else ":memory:")
-            if not self._has_table("meta"):
-                self.db.close()
-                self.db = sqlite3.connect(":memory:")
+        if takes_over is not None and not self.path.exists() and takes_over.exists():
+            if read_only:
+                self.path = takes_over
+            else:
+                _take_over(takes_over, self.path)
+        try:
+            if read_only:
+                self.db = self._copy()
+            else:
+                make_folders(directory)
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+                fixed = (make_private(directory), make_private(self.path))
+                self.warnings = [w for w in fixed if w is not None]
+                self.db = sqlite3.connect(self.path)
+                self._check_ours()
                 self.db.executescript(_SCHEMA)
-        else:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            fixed = (make_private(directory), make_private(self.path))
-            self.warnings = [w for w in fixed if w is not None]
-            self.db = sqlite3.connect(self.path)
-            self.db.executescript(_SCHEMA)
-        version = self._meta("schema_version")
-        if version is None:
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(version) > SCHEMA_VERSION:
-            raise ConfigError(
-                f"{self.path}: written by a newer relance-cal (schema {version}); "
-                "upgrade relance-cal"
-            )
+            version = self._meta("schema_version")
+            if version is None:
+                self.db.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif int(version) > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"{self.path}: written by a newer relance-cal (schema {version}); "
+                    "upgrade relance-cal"
+                )
+        except sqlite3.DatabaseError as e:
+            raise self.unusable(e) from None
+
+    def _copy(self) -> sqlite3.Connection:
+        """A private copy, in memory, of the state as it is now (read-only commands).
+
+        Nothing is written, not even a table, and no lock is held past the copy: a sync
+        running meanwhile is never kept from committing. A state of an earlier version is
+        read as it is (what it lacks reads as empty), a missing one as a new one.
+        """
+        memory = sqlite3.connect(":memory:")
+        if self.path.exists():
+            source = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        self.db = memory
+        self._check_ours()
+        memory.executescript(_SCHEMA)
+        return memory
+
+    def _check_ours(self) -> None:
+        """ConfigError for a database of another program (its tables, none of ours)."""
+        tables = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        if tables and not self._has_table("meta"):
+            raise self.unusable(None)
+
+    def unusable(self, error: sqlite3.DatabaseError | None) -> UserError:
+        """The user's error for a state file that cannot be used: damaged, locked, foreign."""
+        if error is not None and "locked" in str(error):
+            return LockedError(f"{self.path} is in use by another relance-cal; try again later")
+        what = f"damaged ({error})" if error is not None else "not a relance-cal state"
+        return ConfigError(
+            f"{self.path}: {what}; move it away and run `relance-cal sync` again: a new state is "
+            "made from your calendars (reminders you had deleted may come back once)"
+        )
 
     def _has_table(self, name: str) -> bool:
         found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
@@ -251,10 +297,21 @@ class State:
         )
 
 
+def _take_over(old: Path, new: Path) -> None:
+    """Move a state file (and a journal left by a crash) to its new place, in one rename each;
+    a configuration that took it first leaves none to take."""
+    make_folders(new.parent)
+    journal = old.with_name(old.name + "-journal")
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(journal, new.with_name(new.name + "-journal"))
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(old, new)
+
+
 @contextlib.contextmanager
 def lock(directory: Path) -> Iterator[None]:
     """Hold the sync lock of a state folder; LockedError (exit 75) when another run has it."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folders(directory)
     fd = os.open(directory / "sync.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

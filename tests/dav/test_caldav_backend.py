@@ -18,7 +18,6 @@ from relance_cal.errors import (
     EXIT_UNREACHABLE,
     AuthError,
     ConfigError,
-    EventError,
     UnreachableError,
 )
 
@@ -93,17 +92,18 @@ def test_first_sync_lists_the_window_pre_filtered(calendar_config, dav, relay):
     changes = cal.changes(None, WINDOW)
 
     assert changes.full and not changes.unchanged
-    # from the window's start on: what lies ahead is known when the window reaches it
-    expected = [calendar + "acme.ics", calendar + "later.ics", calendar + "tagged.ics"]
+    # the window only (issue 14): what lies beyond is listed when the window reaches it
+    expected = [calendar + "acme.ics", calendar + "tagged.ics"]
     assert sorted(changes.items) == expected
-    later = changes.items[calendar + "later.ics"]
-    assert cal.occurrences(calendar + "later.ics", later, WINDOW) == []
     assert changes.items[calendar + "acme.ics"].etag
     # check the calendar (its sync token comes along), list the window: never a GET per event
     assert request_kinds(relay) == ["PROPFIND", "REPORT"]
     again = backend(calendar_config, calendar).changes(changes.token, WINDOW)
     assert not (again.full or again.items or again.removed)  # the offered token served
     assert backend(calendar_config, calendar).changes(again.token, WINDOW).unchanged
+    autumn = Window(WINDOW.start.replace(month=4), WINDOW.end.replace(month=12))
+    moved = backend(calendar_config, calendar).changes(again.token, autumn)
+    assert list(moved.items) == [calendar + "later.ics"] and not moved.full  # reached now
 
     # A token that served once and is lost later (expired, server restored) is just lost:
     # the next full listing takes the PROPFIND's token again, no sync-collection without one.
@@ -392,15 +392,17 @@ def test_create_writes_a_marked_event_that_reads_back(calendar_config, dav, rela
     assert list(cal.changes(first.token, WINDOW, {href: f"W/{item.etag}"}).items) == [href]
 
 
-def test_creating_twice_converges_on_one_event(calendar_config, dav):
+def test_creating_twice_is_a_conflict_naming_the_event(calendar_config, dav):
     calendar = dav.make_calendar()
     cal = backend(calendar_config, calendar, role="reminders")
-    cal.create(reminder())
+    href, _ = cal.create(reminder())
 
-    href, _ = cal.create(reminder(hour=10, inputs="v2"))
+    with pytest.raises(WriteConflict) as raised:  # the engine re-reads it and decides
+        cal.create(reminder(hour=10, inputs="v2"))
 
+    assert raised.value.item_id == href
     assert dav.hrefs(calendar) == [href]
-    assert cal.existing_reminder(href, cal.fetch(href)).inputs == "v2"
+    assert cal.existing_reminder(href, cal.fetch(href)).inputs == "v1"
 
 
 def test_create_never_overwrites_an_event_without_the_marker(calendar_config, dav):
@@ -409,7 +411,7 @@ def test_create_never_overwrites_an_event_without_the_marker(calendar_config, da
     href, _ = cal.create(reminder())
     dav.put(href, INTERVIEW.replace("acme-1", "relance-cal-followup-acme-1"))  # the user's own
 
-    with pytest.raises(EventError, match="without relance-cal's marker"):
+    with pytest.raises(WriteConflict):
         cal.create(reminder())
 
     assert "Entretien - Acme" in dav.get(href)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 from relance_cal.backends.base import Window
 from relance_cal.backends.google import GoogleBackend
 from relance_cal.config import CalendarConfig, Detection

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 from relance_cal.backends.google import GoogleBackend
 from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError

@@ -9,16 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from relance_cal import google_auth, reminders
-from relance_cal.backends.base import Reminder, SourceChanges
-from relance_cal.backends.google import GoogleBackend
+from relance_cal import engine, reminders
+from relance_cal.backends import google_auth
+from relance_cal.backends.base import Change, Reminder, SourceChanges
+from relance_cal.backends.google import GoogleBackend, google_event_id
 from relance_cal.config import Detection
 from relance_cal.errors import AuthError, ConfigError, UnreachableError
+from relance_cal.state import State
 
 from .conftest import WINDOW, write_token
 from .emulator import CalendarEmulator
 
 PARIS = ZoneInfo("Europe/Paris")
+OWNER = "0123456789ab"  # the calendar marker of the reminders these tests write
 
 
 def timed(day: int, hour: int, minutes: int = 60) -> dict:
@@ -47,6 +50,7 @@ def make_reminder(key: str = "acme@google.com", kind: str = "followup", **fields
         "end": start + timedelta(minutes=15),
         "description": "Relancer le jeudi 5 mars.\nmailto:marie@acme.fr",
         "alarm_minutes": (0, 60),
+        "calendar": OWNER,
         **fields,
     }
     return Reminder(**values)
@@ -264,7 +268,7 @@ def test_created_reminders_carry_the_marker_and_are_read_back(emulator, open_goo
     assert emulator.requests[-1][1].split("?")[0].endswith("/events")  # nothing sent yet
     backend.flush()
 
-    assert item_id == reminders.google_event_id("acme@google.com", "followup")
+    assert item_id == google_event_id("acme@google.com", "followup")
     stored = emulator.events()[item_id]
     assert stored["summary"] == reminder.title
     assert stored["description"] == reminder.description
@@ -272,6 +276,7 @@ def test_created_reminders_carry_the_marker_and_are_read_back(emulator, open_goo
         "relanceCalSource": "acme@google.com",
         "relanceCalKind": "followup",
         "relanceCalInputs": "inputs-1",
+        "relanceCalCalendar": OWNER,
     }
     assert stored["reminders"] == {
         "useDefault": False,
@@ -333,7 +338,15 @@ def test_update_and_delete_use_the_etag(emulator, open_google):
     assert emulator.events()[item_id]["status"] == "cancelled"
 
 
-def test_a_reminder_changed_meanwhile_is_reread_and_still_updated(emulator, open_google):
+def applied(backend: GoogleBackend, state_dir, *changes: Change) -> engine.Plan:
+    """The changes handed to the backend by the engine, which settles the conflicts."""
+    plan = engine.Plan(changes=list(changes), owner=OWNER)
+    with State(state_dir) as state:
+        engine.apply(plan, backend, state)
+    return plan
+
+
+def test_a_reminder_changed_meanwhile_is_reread_and_still_updated(emulator, open_google, tmp_path):
     backend = open_google()
     _, token = synced(backend)
     item_id, _ = backend.create(make_reminder())
@@ -341,17 +354,17 @@ def test_a_reminder_changed_meanwhile_is_reread_and_still_updated(emulator, open
     existing, token = read_back(backend, token, item_id)
     emulator.edit_event(item_id, colorId="5")  # the user colours it: the etag changes
 
-    backend.update(existing, make_reminder(inputs="inputs-2"))
     emulator.reset_counters()
-    backend.flush()
+    plan = applied(backend, tmp_path, Change("update", make_reminder(inputs="inputs-2"), existing))
 
     assert emulator.calls == ["patch", "get", "patch"]
     stored = emulator.events()[item_id]
     assert stored["extendedProperties"]["private"]["relanceCalInputs"] == "inputs-2"
     assert stored["colorId"] == "5"
+    assert [c.action for c in plan.written] == ["update"]
 
 
-def test_a_reminder_deleted_by_the_user_is_a_dismissal(emulator, open_google):
+def test_a_reminder_deleted_by_the_user_is_a_dismissal(emulator, open_google, tmp_path):
     backend = open_google()
     _, token = synced(backend)
     item_id, _ = backend.create(make_reminder())
@@ -369,61 +382,67 @@ def test_a_reminder_deleted_by_the_user_is_a_dismissal(emulator, open_google):
 
     # A run that lost its state writes it again: the insert meets the deleted event.
     fresh = open_google()
-    fresh.create(make_reminder(inputs="inputs-2"))
     emulator.reset_counters()
-    fresh.flush()
+    plan = applied(fresh, tmp_path, Change("create", make_reminder(inputs="inputs-2"), None))
     assert emulator.calls == ["insert", "get"]
+    assert plan.written == []
     assert emulator.events()[item_id]["status"] == "cancelled"
     assert emulator.events()[item_id]["extendedProperties"]["private"]["relanceCalInputs"] == (
         "inputs-1"
     )
 
 
-def test_reinsert_after_a_crash_converges_without_duplicates(emulator, open_google):
+def test_reinsert_after_a_crash_converges_without_duplicates(emulator, open_google, tmp_path):
     crashed = open_google()
     item_id, _ = crashed.create(make_reminder())
     crashed.flush()  # written, but the run died before saving its state
 
     rerun = open_google()
-    rerun.create(make_reminder())
-    rerun.create(make_reminder(kind="ask", inputs="other"))
     emulator.reset_counters()
-    rerun.flush()
+    plan = applied(
+        rerun,
+        tmp_path / "rerun",
+        Change("create", make_reminder(), None),
+        Change("create", make_reminder(kind="ask", inputs="other"), None),
+    )
     assert emulator.calls == ["insert", "insert", "get"]  # same inputs: nothing to patch
+    assert [c.kind for c in plan.written] == ["ask"]
 
     changed = open_google()
-    changed.create(make_reminder(inputs="inputs-2"))
     emulator.reset_counters()
-    changed.flush()
+    applied(changed, tmp_path / "changed", Change("create", make_reminder(inputs="inputs-2"), None))
     assert emulator.calls == ["insert", "get", "patch"]
     assert len(emulator.events()) == 2
     private = emulator.events()[item_id]["extendedProperties"]["private"]
     assert private["relanceCalInputs"] == "inputs-2"
 
 
-def test_an_event_without_the_marker_is_never_changed(emulator, open_google):
+def test_an_event_without_the_marker_is_never_changed(emulator, open_google, tmp_path):
     backend = open_google()
     reminder = make_reminder()
-    event_id = reminders.google_event_id(reminder.source_key, reminder.kind)
+    event_id = google_event_id(reminder.source_key, reminder.kind)
     emulator.add_event(id=event_id, summary="Mine", **timed(5, 9))
 
-    backend.create(reminder)
-    backend.flush()
+    plan = applied(backend, tmp_path, Change("create", reminder, None))
 
     assert emulator.events()[event_id]["summary"] == "Mine"
+    assert plan.written == [] and "left as is" in plan.problems[0].reason
 
 
-def test_a_stale_cache_entry_is_reread_before_writing(emulator, open_google):
+def test_a_stale_cache_entry_is_reread_before_writing(emulator, open_google, tmp_path):
     backend = open_google()
     item_id, item = backend.create(make_reminder())
     backend.flush()
     cached = backend.existing_reminder(item_id, item)  # from create: no etag yet
     emulator.delete_event(item_id)
 
-    backend.update(cached, make_reminder(inputs="inputs-2"))
-    backend.delete(cached)
     emulator.reset_counters()
-    backend.flush()
+    applied(
+        backend,
+        tmp_path,
+        Change("update", make_reminder(inputs="inputs-2"), cached),
+        Change("delete", None, cached),
+    )
 
     assert emulator.calls == ["get", "get"]
     assert emulator.events()[item_id]["status"] == "cancelled"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 
 from .conftest import write_token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 
 from .conftest import write_token
 

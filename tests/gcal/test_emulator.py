@@ -12,7 +12,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from relance_cal import google_auth
+from relance_cal.backends import google_auth
 
 EVENT = {
     "summary": "Entretien",

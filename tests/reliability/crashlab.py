@@ -30,11 +30,14 @@ from pathlib import Path
 
 import icalendar
 
+import crash_switch
+from calendar_files import state_path
+from crash_switch import CRASH_AFTER_WRITES
 from dav.conftest import PASSWORD, Dav
 from gcal.conftest import write_token
 from gcal.emulator import CalendarEmulator
-from relance_cal import cli, google_auth
-from relance_cal.cli import CRASH_AFTER_WRITES
+from relance_cal import cli
+from relance_cal.backends import google_auth
 
 PARIS_OFFSET = "+01:00"  # March 2026, before the change to summer time
 CANARY = "canary-Pa55word-7f3e1b"  # a password that must never show
@@ -122,6 +125,8 @@ def _child_main(env: dict[str, str], args: list[str], out: Path, err: Path) -> i
     sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
     sys.argv = ["relance-cal", *args]
+    if CRASH_AFTER_WRITES in env:  # injected: the program itself knows no crash switch
+        crash_switch.install(int(env[CRASH_AFTER_WRITES]))
     try:
         cli.main()
     except SystemExit as e:
@@ -163,10 +168,6 @@ def run_inline(home: Path, *args: str, **extra: str) -> Result:
         os.environ.clear()
         os.environ.update(saved)
     return Result(code if isinstance(code, int) else 0, out.getvalue(), err.getvalue())
-
-
-def state_path(home: Path) -> Path:
-    return home / "state" / "relance-cal" / "state.sqlite3"
 
 
 def state_rows(home: Path) -> set[tuple[str, ...]]:
@@ -503,12 +504,14 @@ class Relay:
 
     Fates: None relays it; "reset" closes the connection at once (RST) without relaying;
     "cut" relays it, then sends half of the answer and resets the connection; "error" answers
-    500 without relaying; "garbage" answers bytes that are not HTTP.
+    500 without relaying; "garbage" answers bytes that are not HTTP. `rewrite(method, path,
+    answer)` may change the body of each relayed answer (a hostile server's).
     """
 
     target: int
     port: int = 0
     fault: Callable[[str, str, bytes], str | None] = lambda *_: None
+    rewrite: Callable[[str, str, bytes], bytes] = lambda method, path, answer: answer
     requests: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -548,7 +551,7 @@ def _relay_handler(relay: Relay) -> type[BaseHTTPRequestHandler]:
                 upstream = http.client.HTTPConnection("127.0.0.1", relay.target, timeout=30)
                 upstream.request(self.command, self.path, body, headers)
                 response = upstream.getresponse()
-                content = response.read()
+                content = relay.rewrite(self.command, self.path, response.read())
                 upstream.close()
             except OSError:  # the server is down: the client sees a dead connection
                 self.close_connection = True

@@ -1,10 +1,11 @@
 """Crash consistency: a sync killed right after any of its writes, then run again, ends where
 a run that was never interrupted ends (issue 6, part 1).
 
-The crash switch (RELANCE_CAL_CRASH_AFTER_WRITES=N, test only) ends the process with
-os._exit right after its N-th write: each create, update, delete and flush on the calendar,
-and each state commit. Every N from 1 to the writes of a clean run is tried, on each backend,
-for a first run (creations) and a second one (deletions, moves, creations).
+The crash switch (tests/crash_switch.py, injected when RELANCE_CAL_CRASH_AFTER_WRITES=N)
+ends the process with os._exit right after its N-th write: each create, update, delete and
+flush on the calendar, and each state commit. Every N from 1 to the writes of a clean run is
+tried, on each backend, for a first run (creations) and a second one (deletions, moves,
+creations).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from relance_cal.cli import CRASHED
+from crash_switch import CRASHED
 from reliability.crashlab import CalDAVWorld, GoogleWorld, IcsWorld, UserEvent, World
 
 ACME = UserEvent(

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relance_cal import drafts, ical, policy, reminders
+from relance_cal import drafts, policy, reminders
+from relance_cal.backends import ical
 from relance_cal.backends.base import SourceEvent
 from relance_cal.config import CalendarConfig, Config, Detection, DraftSettings
 from relance_cal.drafts import PLACEHOLDERS
@@ -178,6 +179,7 @@ OUR_PROPERTIES = {
     "X-RELANCE-CAL-SOURCE",
     "X-RELANCE-CAL-KIND",
     "X-RELANCE-CAL-INPUTS",
+    "X-RELANCE-CAL-CALENDAR",
 }
 
 

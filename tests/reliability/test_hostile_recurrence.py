@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import Window
 from reliability.crashlab import IcsWorld, vcalendar
 from reliability.test_crash import ACME

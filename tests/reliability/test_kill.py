@@ -14,7 +14,7 @@ from pathlib import Path
 
 import icalendar
 
-from reliability.crashlab import Forked, IcsWorld, UserEvent
+from reliability.crashlab import Forked, IcsWorld, UserEvent, state_path
 
 KILLS = 100
 NOW = "2026-03-02T18:00"
@@ -57,7 +57,7 @@ def test_sigkill_at_random_moments_never_breaks_the_file(tmp_path: Path):
     durations = []
     for _ in range(3):  # the first one also starts the fork server
         clean.calendar.write_bytes(original)
-        (clean.home / "state" / "relance-cal" / "state.sqlite3").unlink(missing_ok=True)
+        state_path(clean.home).unlink(missing_ok=True)
         started = time.monotonic()
         assert (
             Forked(clean.home, "--config", str(clean.config), "--now", NOW, "sync").wait().code == 0
@@ -76,7 +76,7 @@ def test_sigkill_at_random_moments_never_breaks_the_file(tmp_path: Path):
         runs = []
         for world in lanes:
             world.calendar.write_bytes(original)
-            (world.home / "state" / "relance-cal" / "state.sqlite3").unlink(missing_ok=True)
+            state_path(world.home).unlink(missing_ok=True)
             run = Forked(world.home, "--config", str(world.config), "--now", NOW, "sync")
             runs.append((draw.uniform(0, duration), world, run))
         started = time.monotonic()

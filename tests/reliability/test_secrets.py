@@ -84,6 +84,8 @@ def test_a_state_found_open_to_others_is_made_private_with_a_warning(tmp_path: P
 def test_a_google_token_found_open_to_others_is_made_private_with_a_warning(
     tmp_path: Path, emulator
 ):
+    """The token file is made 0600; its folder is the user's (here their home): it is never
+    changed, and a warning says when other users may write in it."""
     world = GoogleWorld(tmp_path / "home", emulator)
     world.write_events(EVENTS)
     world.token.chmod(0o644)
@@ -92,10 +94,38 @@ def test_a_google_token_found_open_to_others_is_made_private_with_a_warning(
     result = world.sync(NOW)
 
     assert result.code == 0, result.err
-    assert f"{world.token} was open to other users (mode 644); changed it to 600" in result.err
-    assert f"{world.token.parent} was open to other users (mode 755)" in result.err
-    assert (mode(world.token), mode(world.token.parent)) == (0o600, 0o700)
+    assert result.err == (
+        f"relance-cal: {world.token} was open to other users (mode 644); changed it to 600\n"
+    )
+    assert (mode(world.token), mode(world.token.parent)) == (0o600, 0o755)
     assert world.sync(NOW).quiet
+
+    world.token.parent.chmod(0o777)
+    result = world.sync(NOW)
+
+    assert result.code == 0, result.err
+    assert (
+        f"relance-cal: {world.token.parent}, the folder of google-token.json, is writable by "
+        "other users (mode 777): they could replace the file"
+    ) in result.err
+    assert mode(world.token.parent) == 0o777
+
+
+def test_the_default_token_folder_is_the_tools_own_and_made_private(tmp_path: Path, emulator):
+    home = tmp_path / "home"
+    world = GoogleWorld(home, emulator)
+    world.write_events(EVENTS)
+    own = home / "config" / "relance-cal"  # XDG_CONFIG_HOME/relance-cal: made by the tool
+    own.mkdir(parents=True)
+    world.token.rename(own / "google-token.json")
+    world.config.write_text(world.config.read_text().replace(f'token = "{world.token}"\n', ""))
+    own.chmod(0o755)
+
+    result = world.sync(NOW)
+
+    assert result.code == 0, result.err
+    assert f"relance-cal: {own} was open to other users (mode 755); changed it to 700" in result.err
+    assert mode(own) == 0o700
 
 
 @pytest.mark.slow

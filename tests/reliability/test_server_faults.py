@@ -7,16 +7,27 @@ of it that cuts connections; after it, the next run must complete without duplic
 from __future__ import annotations
 
 import contextlib
+import gzip
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
 from dav.conftest import Dav, running_radicale
 from relance_cal.backends import google
-from reliability.crashlab import CalDAVWorld, GoogleWorld, Relay, World, relaying
+from reliability.crashlab import (
+    CalDAVWorld,
+    GoogleWorld,
+    Relay,
+    UserEvent,
+    World,
+    relaying,
+    vcalendar,
+)
 from reliability.test_crash import STAGES
 
 pytestmark = pytest.mark.slow
@@ -227,3 +238,50 @@ def test_google_401_with_a_refresh_that_fails_is_exit_3(tmp_path: Path, emulator
         relay.fault = lambda *_: None
         world.sign_in()
         assert_converges(world, wanted)
+
+
+def test_an_answer_naming_another_place_is_never_touched(tmp_path: Path, dav, radicale):
+    """A 207 that names an object elsewhere (another host, here with the path of one of the
+    user's other collections) gets no request at all, not even on the configured server."""
+    victim_calendar = dav.make_calendar("Contacts")
+    victim = f"{victim_calendar}addressbook.ics"
+    dinner = UserEvent("victim@example.org", "20260305T200000", "20260305T220000", "Dîner")
+    dav.put(victim, vcalendar(dinner.ics()))
+    # One of our reminders, for an interview that is gone: a run would remove it.
+    clean = CalDAVWorld(tmp_path / "clean", dav)
+    clean.write_events(EVENTS)
+    assert clean.sync(NOW).code == 0
+    ours = next(t for t in clean._objects().values() if "X-RELANCE-CAL-SOURCE" in t)
+    source = re.search(r"X-RELANCE-CAL-SOURCE:(.*?)\r?\n", ours).group(1)
+    stale = ours.replace(source, "gone@example.org")
+    injected = (
+        '<D:response xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        f"<D:href>https://elsewhere.example{victim}</D:href><D:propstat><D:prop>"
+        f'<D:getetag>"e1"</D:getetag><C:calendar-data>{escape(stale)}</C:calendar-data>'
+        "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+    )
+
+    def inject(method: str, path: str, answer: bytes) -> bytes:
+        if method != "REPORT":
+            return answer
+        zipped = answer[:2] == b"\x1f\x8b"  # Radicale compresses its answers
+        text = gzip.decompress(answer) if zipped else answer
+        text = re.sub(rb"(</(?:\w+:)?multistatus>)", injected.encode() + rb"\1", text)
+        return gzip.compress(text) if zipped else text
+
+    with relaying(radicale.port) as relay:
+        relay.rewrite = inject
+        world = CalDAVWorld(tmp_path / "user", dav, url=relay.url)
+        world.write_events(EVENTS)
+        first = world.sync(NOW)
+        second = world.sync(NOW)
+
+    assert first.code == 0, first.err
+    assert (
+        f"127.0.0.1:{relay.port} named 'https://elsewhere.example{victim}' in its answer, "
+        "outside the calendar"
+    ) in first.err
+    assert not [r for r in relay.requests if victim_calendar in r[1]]
+    assert [r for r in relay.requests if r[0] == "DELETE"] == []
+    assert "UID:victim@example.org" in (dav.get(victim) or "")
+    assert second.code == 0, second.err

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import subprocess
@@ -26,12 +27,13 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from relance_cal import ical
+from relance_cal import network
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
     NOTHING_CACHED,
@@ -44,18 +46,20 @@ from relance_cal.backends.base import (
     Window,
     WriteConflict,
 )
-from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
 
 if TYPE_CHECKING:
     from caldav import Calendar, DAVClient, Principal
     from caldav.response import DAVResponse
 
-T = TypeVar("T")
+    from relance_cal.config import CalendarConfig, Detection
 
-TIMEOUT = 30  # seconds per request
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+
 RETRY_DELAY = 2  # seconds before the one retry of a read that failed on the network
 PASSWORD_COMMAND_TIMEOUT = 60
+PASSWORD_COMMAND_CAP = 64 << 10  # bytes: a password, not a stream (`yes` would fill memory)
 ICALENDAR = "text/calendar; charset=utf-8"
 
 _DAV = "{DAV:}"
@@ -73,8 +77,8 @@ _SYNC_COLLECTION = (
 _CALENDAR_QUERY = (
     _XML + '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
     '<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-    '<C:comp-filter name="VEVENT"><C:time-range start="{start}"/></C:comp-filter>{wanted}'
-    "</C:comp-filter></C:filter></C:calendar-query>"
+    '<C:comp-filter name="VEVENT"><C:time-range start="{start}" end="{end}"/></C:comp-filter>'
+    "{wanted}</C:comp-filter></C:filter></C:calendar-query>"
 )
 # draft-daboo-caldav-extensions: a server that can OR the filters says so in its DAV header.
 _EXTENDED_QUERY = "calendar-query-extended"
@@ -111,11 +115,8 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
     if cfg.password_command:
         shown = " ".join(cfg.password_command)
         try:
-            done = subprocess.run(
-                list(cfg.password_command),
-                capture_output=True,
-                timeout=PASSWORD_COMMAND_TIMEOUT,
-                check=False,
+            status, output = network.run_capped(
+                cfg.password_command, PASSWORD_COMMAND_TIMEOUT, PASSWORD_COMMAND_CAP
             )
         except OSError as e:
             raise ConfigError(
@@ -123,10 +124,18 @@ def resolve_password(cfg: CalendarConfig) -> str | None:
                 "fix the command"
             ) from None
         except subprocess.TimeoutExpired:
-            raise AuthError(f"password_command `{shown}` did not finish in time") from None
-        password = done.stdout.decode("utf-8", "replace").strip()
-        if done.returncode != 0 or not password:
-            why = f"failed (exit {done.returncode})" if done.returncode else "printed nothing"
+            raise AuthError(
+                f"password_command `{shown}` did not finish within "
+                f"{PASSWORD_COMMAND_TIMEOUT} s; run it by hand to see why"
+            ) from None
+        except OverflowError:
+            raise AuthError(
+                f"password_command `{shown}` printed more than {PASSWORD_COMMAND_CAP >> 10} kB; "
+                "it should print the password only"
+            ) from None
+        password = output.decode("utf-8", "replace").strip()
+        if status != 0 or not password:
+            why = f"failed (exit {status})" if status else "printed nothing"
             raise AuthError(f"password_command `{shown}` {why}; run it by hand to see why")
         return password
     return cfg.password
@@ -167,6 +176,7 @@ class _Token:
     plain: bool | None = None  # True: the server refused or ignored the filtered query
     offered: bool | None = None  # the sync token is the PROPFIND's, not yet used
     refuses_offered: bool | None = None  # True: the server refused a token it offered
+    until: str | None = None  # the end of the span listed so far (UTC, iCalendar form)
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -188,14 +198,28 @@ class _TokenRejected(Exception):
         self.calendar_gone = calendar_gone
 
 
+class _NotCreatedYet(Exception):
+    """The reminders calendar does not exist, and a read-only run may not create it."""
+
+
 class CalDAVBackend(Backend):
     """One calendar collection on a CalDAV server (`[source]` or `[reminders]`)."""
 
-    def __init__(self, cfg: CalendarConfig, detection: Detection, *, role: str) -> None:
+    def __init__(
+        self,
+        cfg: CalendarConfig,
+        detection: Detection,
+        *,
+        role: str,
+        writable: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not cfg.url:
             raise ConfigError(f"[{role}] url: missing (required with backend = 'caldav')")
         self.cfg = cfg
         self.role = role
+        self.writable = writable
+        self.sleep = sleep  # between a failed read and its retry (tests pass their own)
         self.identity = f"caldav:{cfg.username or ''}@{cfg.url}#{cfg.calendar or ''}"
         self._stems = tuple(_stem(k) for k in detection.keywords)
         self._everything = detection.interviews_only
@@ -224,9 +248,10 @@ class CalDAVBackend(Backend):
                 # wanting something else gets its challenge answered (see `_call`).
                 auth_type="basic" if credentials else None,
                 ssl_verify_cert=str(self.cfg.ca_bundle) if self.cfg.ca_bundle else True,
-                timeout=TIMEOUT,
+                timeout=self.cfg.timeout,
                 enable_rfc6764=False,
             )
+            network.limit_session(self._client.session, self.cfg.timeout, self._server)
         return self._client
 
     def close(self) -> None:
@@ -264,7 +289,7 @@ class CalDAVBackend(Backend):
                 ) from None
             except (*network, error.RateLimitError) as e:
                 if retry and attempt == 1:
-                    time.sleep(RETRY_DELAY)
+                    self.sleep(RETRY_DELAY)
                     continue
                 raise UnreachableError(f"cannot reach {self._server}: {_reason(e)}") from None
             except (error.DAVError, XMLSyntaxError) as e:
@@ -300,7 +325,7 @@ class CalDAVBackend(Backend):
                 return response
             if not safe or attempt == 2:
                 break
-            time.sleep(RETRY_DELAY)
+            self.sleep(RETRY_DELAY)
         raise UnreachableError(
             f"{self._server} keeps failing: {method} answered {response.status} {response.reason}"
         )
@@ -368,6 +393,8 @@ class CalDAVBackend(Backend):
         return _listing(self._calendars()[1])
 
     def _make_calendar(self, url: str) -> str:
+        if not self.writable:
+            raise _NotCreatedYet  # read-only: the reminders calendar is empty until a sync
         name = self.cfg.calendar if self.cfg.calendar and "/" not in self.cfg.calendar else None
         name = name or "relance-cal"
         headers = {"Content-Type": "application/xml; charset=utf-8"}
@@ -393,7 +420,10 @@ class CalDAVBackend(Backend):
                 self._url = None  # the calendar may have gone too: find it again
                 refused = (known.offered and not e.calendar_gone) or known.refuses_offered
                 self._learned = _Token("", plain=known.plain, refuses_offered=refused or None)
-        url = self._calendar_url()
+        try:
+            url = self._calendar_url()
+        except _NotCreatedYet:
+            return SourceChanges(token=None, full=True)
         try:
             # The baseline comes before the listing: what changes in between shows next run.
             return self._full_listing(self._baseline(url), window)
@@ -403,23 +433,48 @@ class CalDAVBackend(Backend):
     def _changes_since(
         self, known: _Token, window: Window, cached: Mapping[str, str | None]
     ) -> SourceChanges:
+        if known.until is None or known.until < _utc(window.start):
+            # Listed by an earlier version (no end), or a window long past: list it afresh.
+            return self._full_listing(known, window)
         unchanged = SourceChanges(token=known.dump(), full=False, unchanged=True)
         if known.sync is not None:
-            return self._synced(known, cached)
-        if known.ctag is not None:
+            changes = self._synced(known, cached)
+        elif known.ctag is not None:
             ctag = self._ctag(known.url)
             if not ctag:
                 raise _TokenRejected
-            return (
-                unchanged
-                if ctag == known.ctag
-                else self._full_listing(replace(known, ctag=ctag), window)
-            )
-        if _digest(self._listing(known.url, window, with_data=False) or []) == known.digest:
-            return unchanged
-        return self._full_listing(replace(known, digest=""), window)
+            if ctag != known.ctag:
+                return self._full_listing(replace(known, ctag=ctag), window)
+            changes = unchanged
+        elif (
+            _digest(self._listing(known.url, _ahead(window), with_data=False) or []) == known.digest
+        ):
+            changes = unchanged
+        else:
+            return self._full_listing(replace(known, digest=""), window)
+        return self._newly_in_window(changes, known, window)
+
+    def _newly_in_window(
+        self, changes: SourceChanges, known: _Token, window: Window
+    ) -> SourceChanges:
+        """`changes`, plus the events of the span the window moved into since `known.until`."""
+        if _utc(window.end) <= (known.until or ""):
+            return changes
+        window = _ahead(window)
+        since = Window(
+            datetime.strptime(known.until or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), window.end
+        )
+        entries = self._listing(known.url, since, with_data=True) or []
+        items = dict(changes.items)
+        for e in entries:
+            if e.status == 200 and e.data is not None and self._may_matter(e.data):
+                items.setdefault(e.href, RawItem(e.data, e.etag))
+        token = _Token.load(changes.token) or known
+        token = replace(token, until=_utc(window.end))
+        return replace(changes, items=items, token=token.dump(), unchanged=False)
 
     def _full_listing(self, baseline: _Token, window: Window) -> SourceChanges:
+        window = _ahead(window)
         wanted = self._wanted_filter() if baseline.digest is None and not baseline.plain else ""
         entries = None
         if wanted:
@@ -444,6 +499,7 @@ class CalDAVBackend(Backend):
             for e in entries
             if e.status == 200 and e.data is not None and self._may_matter(e.data)
         }
+        baseline = replace(baseline, until=_utc(window.end))
         return SourceChanges(items=items, token=baseline.dump(), full=True)
 
     def _wanted_filter(self) -> str:
@@ -476,7 +532,7 @@ class CalDAVBackend(Backend):
         except AuthError:
             response = None  # some servers answer 403 to a REPORT they do not support
         if response is not None and response.status == 207:
-            _, sync, _ = _multistatus(response)
+            _, sync, _ = _multistatus(response, url)
             if sync:
                 return replace(learned, sync=sync)
         ctag = self._ctag(url)
@@ -494,11 +550,17 @@ class CalDAVBackend(Backend):
     def _listing(
         self, url: str, window: Window, *, with_data: bool, wanted: str = ""
     ) -> list[_Entry] | None:
-        """The window's objects; with a `wanted` filter, None when the server refuses it."""
-        # No end: an event far ahead must be known when the window reaches it, and the sync
-        # token only reports what changes.
+        """The window's objects; with a `wanted` filter, None when the server refuses it.
+
+        The window only, with its end: on a calendar mostly in the future, the events beyond
+        it would be most of the answer. The token remembers the end listed (`until`), and
+        later runs list the span the window has moved into (`_newly_in_window`): the sync
+        token alone only reports what changes.
+        """
         data = "<C:calendar-data/>" if with_data else ""
-        body = _CALENDAR_QUERY.format(data=data, start=_utc(window.start), wanted=wanted)
+        body = _CALENDAR_QUERY.format(
+            data=data, start=_utc(window.start), end=_utc(window.end), wanted=wanted
+        )
         try:
             response = self._report(url, body, "1")
         except (AuthError, UnreachableError):
@@ -513,7 +575,7 @@ class CalDAVBackend(Backend):
             raise UnreachableError(
                 f"{self._server}: the calendar query failed ({response.status} {response.reason})"
             )
-        entries, _, _ = _multistatus(response)
+        entries, _, _ = _multistatus(response, url)
         return [e for e in entries if not e.href.endswith("/")]
 
     def _synced(self, known: _Token, cached: Mapping[str, str | None]) -> SourceChanges:
@@ -536,7 +598,7 @@ class CalDAVBackend(Backend):
                 # A 404 (calendar gone) or a 412 / 409 with valid-sync-token (Xandikos...)
                 raise _TokenRejected(calendar_gone=response.status == 404)
             asked = token
-            entries, token, truncated = _multistatus(response)
+            entries, token, truncated = _multistatus(response, known.url)
             for entry in entries:
                 if entry.href.endswith("/"):
                     continue
@@ -574,7 +636,7 @@ class CalDAVBackend(Backend):
                 f"{self._server}: reading the changed events failed "
                 f"({response.status} {response.reason})"
             )
-        entries, _, _ = _multistatus(response)
+        entries, _, _ = _multistatus(response, url)
         return entries
 
     def _may_matter(self, text: str) -> bool:
@@ -586,6 +648,9 @@ class CalDAVBackend(Backend):
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         return ical.parse_item(item.text, window, calendar=self.cfg.calendar or self.cfg.url)
+
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        return ical.uid_in(item.text)
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
@@ -610,14 +675,9 @@ class CalDAVBackend(Backend):
         if response.status in (200, 201, 204):
             return href, RawItem(text, response.headers.get("ETag"))
         if response.status == 412:
-            # Already there (a run that crashed after writing it): converge, if it is ours.
-            item = self.fetch(href)
-            existing = None if item is None else self.existing_reminder(href, item)
-            if existing is not None:
-                return self.update(existing, reminder)
-            raise EventError(
-                reminder.title, f"{href} already exists without relance-cal's marker; left as is"
-            )
+            # Already there (a run that crashed after writing it, or someone else's): the
+            # engine reads it and decides.
+            raise WriteConflict(href)
         raise EventError(
             reminder.title,
             f"{self._server} refused the reminder ({response.status} "
@@ -641,7 +701,7 @@ class CalDAVBackend(Backend):
         etag = self._etag_of(existing)
         response = self._send("DELETE", self._absolute(existing.item_id), "", {"If-Match": etag})
         if response.status in (200, 204, 404, 410):
-            return
+            return  # 404, 410: already gone, as wanted
         if response.status == 412:
             raise WriteConflict(existing.item_id)
         raise EventError(
@@ -650,19 +710,29 @@ class CalDAVBackend(Backend):
         )
 
     def _etag_of(self, existing: ExistingReminder) -> str:
-        """The etag to write against: without one, re-read (and re-check the marker)."""
-        if existing.etag:
-            return existing.etag
-        item = self.fetch(existing.item_id)
-        if item is None or not item.etag or self.existing_reminder(existing.item_id, item) is None:
+        """The etag to write against: without one, the engine re-reads the event and decides."""
+        if not existing.etag:
             raise WriteConflict(existing.item_id)
-        return item.etag
+        return existing.etag
 
     def _put(self, url: str, text: str, condition: dict[str, str]) -> DAVResponse:
         return self._send("PUT", url, text, {"Content-Type": ICALENDAR, **condition})
 
     def _absolute(self, href: str) -> str:
-        return urljoin(self._url or self.cfg.url or "", href)
+        """The URL of a member of the calendar; never anything outside it."""
+        collection = self._url or self.cfg.url or ""
+        if _member_path(href, collection) is None:
+            raise EventError(href, f"not in the calendar {collection}; left alone")
+        return urljoin(collection, href)
+
+
+LISTED_AHEAD = timedelta(days=7)  # listed beyond the window: its end moves with every run
+
+
+def _ahead(window: Window) -> Window:
+    """The span a listing asks for: the window, a week more (one more query a week, not a
+    query on every run as the window's end moves on)."""
+    return Window(window.start, window.end + LISTED_AHEAD)
 
 
 def _render(reminder: Reminder) -> str:
@@ -716,8 +786,10 @@ def _uid_conflict(response: DAVResponse) -> str:
     return ""
 
 
-def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]:
-    """The responses of a multistatus, its sync token, and whether it was truncated."""
+def _multistatus(response: DAVResponse, collection: str) -> tuple[list[_Entry], str | None, bool]:
+    """The responses of a multistatus about members of `collection`, its sync token, and
+    whether it was truncated. A response naming anything else (another host, port, scheme
+    or path) is left out with a warning: it is never read, written or deleted."""
     tree = response.tree
     if tree is None:
         return [], None, False
@@ -726,6 +798,15 @@ def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]
     for node in tree.iter(f"{_DAV}response"):
         href = node.findtext(f"{_DAV}href")
         if not href:
+            continue
+        path = _member_path(href.strip(), collection)
+        if path is None:
+            _log.warning(
+                "%s named %r in its answer, outside the calendar %s; ignored",
+                urlsplit(collection).netloc,
+                href.strip()[:200],
+                collection,
+            )
             continue
         status = _status(node.findtext(f"{_DAV}status"))
         if status == 507:
@@ -737,9 +818,31 @@ def _multistatus(response: DAVResponse) -> tuple[list[_Entry], str | None, bool]
                 continue
             etag = propstat.findtext(f".//{_DAV}getetag") or etag
             data = propstat.findtext(f".//{_CALDAV}calendar-data") or data
-        entries.append(_Entry(urlsplit(href.strip()).path, status, etag, data))
+        entries.append(_Entry(path, status, etag, data))
     token = tree.findtext(f"{_DAV}sync-token")
     return entries, token.strip() if token else None, truncated
+
+
+def _member_path(href: str, collection: str) -> str | None:
+    """The path of `href` when it names `collection` or something in it, else None."""
+    try:
+        inside, url = urlsplit(collection), urlsplit(urljoin(collection, href))
+        same_place = (url.scheme.lower(), url.hostname, _port(url)) == (
+            inside.scheme.lower(),
+            inside.hostname,
+            _port(inside),
+        )
+    except ValueError:  # a port that is not a number
+        return None
+    segments = unquote(url.path).split("/")
+    if not same_place or ".." in segments or "." in segments:
+        return None
+    folder = unquote(inside.path).rstrip("/") + "/"
+    return url.path if (unquote(url.path).rstrip("/") + "/").startswith(folder) else None
+
+
+def _port(url: SplitResult) -> int | None:
+    return url.port or {"http": 80, "https": 443}.get(url.scheme.lower())
 
 
 def _same(listed: str | None, cached: str | None) -> bool:

@@ -6,6 +6,7 @@ sync token. Writes are buffered and sent by `flush` in batches of at most 50 cal
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import time
@@ -14,10 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from relance_cal import google_auth, reminders
+from relance_cal import network
+from relance_cal.backends import google_auth
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,
@@ -28,9 +31,13 @@ from relance_cal.backends.base import (
     SourceChanges,
     SourceEvent,
     Window,
+    WriteConflict,
 )
-from relance_cal.config import CalendarConfig, Detection
 from relance_cal.errors import AuthError, ConfigError, EventError, UnreachableError
+from relance_cal.model import identity_digest, reminder_uid
+
+if TYPE_CHECKING:
+    from relance_cal.config import CalendarConfig, Detection
 
 GOOGLE = "https://www.googleapis.com/"
 PAGE_SIZE = 2500  # the most events.list returns at once
@@ -41,11 +48,11 @@ CREATED_CALENDARS = "google-calendars.json"  # beside the token: ids of calendar
 RETRY_SECONDS = 60.0  # total time spent backing off before giving up (exit 4)
 FIRST_DELAY = 0.5
 HTTP_TIMEOUT = 30  # seconds for one HTTP exchange
-MAX_CONFLICTS = 3  # re-reads of one event changing under our feet before leaving it be
 
 PROP_SOURCE = "relanceCalSource"
 PROP_KIND = "relanceCalKind"
 PROP_INPUTS = "relanceCalInputs"
+PROP_CALENDAR = "relanceCalCalendar"
 PARTSTAT = {
     "accepted": "ACCEPTED",
     "declined": "DECLINED",
@@ -60,33 +67,50 @@ class _SyncTokenExpired(Exception):
     """HTTP 410 fullSyncRequired: the listing starts over."""
 
 
+class _NotCreatedYet(Exception):
+    """The calendar to create does not exist, and a read-only run may not create it."""
+
+
 class _Transient(Exception):
     """A failure worth retrying (rate limit, 5xx, connection); carries what to tell the user."""
 
 
 @dataclass
 class _Write:
-    """One buffered call. `get` re-reads the event before patching or deleting it (`then`)."""
+    """One buffered call."""
 
-    method: str  # insert | patch | delete | get
+    method: str  # insert | patch | delete
     event_id: str
     body: dict[str, Any] | None = None
     etag: str | None = None
-    then: str | None = None  # after a get: patch | delete
-    conflicts: int = 0
+
+
+def google_event_id(source_key: str, kind: str) -> str:
+    """A reminder's identity as a Google event id (base32hex, lower case, 52 characters)."""
+    encoded = base64.b32hexencode(identity_digest(source_key, kind)).decode("ascii")
+    return encoded.rstrip("=").lower()
 
 
 class GoogleBackend(Backend):
     """One Google calendar, as a source of interviews and / or the home of reminders."""
 
     def __init__(
-        self, cfg: CalendarConfig, detection: Detection, *, role: str, token_path: Path
+        self,
+        cfg: CalendarConfig,
+        detection: Detection,
+        *,
+        role: str,
+        token_path: Path,
+        writable: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         # A calendar the tool creates is known by its name until Google gives it an id.
         self.identity = (
             f"google:created:{_created_name(cfg)}" if cfg.create else f"google:{cfg.calendar_id}"
         )
         self.retry_seconds = RETRY_SECONDS
+        self.writable = writable
+        self.sleep = sleep  # backing off (tests pass their own)
         self._cfg = cfg
         self._role = role
         self._token_path = token_path
@@ -124,6 +148,8 @@ class GoogleBackend(Backend):
                 f"{record}: unreadable ({e}); delete it to create the calendar again"
             ) from None
         if name not in known:
+            if not self.writable:
+                raise _NotCreatedYet
             created = self._execute(self._api().calendars().insert(body={"summary": name}))
             known[name] = created["id"]
             google_auth.write_private(record, json.dumps(known, indent=2))
@@ -134,6 +160,10 @@ class GoogleBackend(Backend):
     def changes(
         self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
     ) -> SourceChanges:
+        try:
+            self._calendar_id()
+        except _NotCreatedYet:
+            return SourceChanges(token=None, full=True)  # empty until a sync creates it
         if token is not None:
             try:
                 return self._listing({"syncToken": token}, full=False)
@@ -224,6 +254,14 @@ class GoogleBackend(Backend):
             )
         ]
 
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        try:
+            event = _decode(item_id, item)
+        except EventError:
+            return item_id
+        uid = event.get("iCalUID")
+        return uid if isinstance(uid, str) and uid else item_id
+
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         event = _decode(item_id, item)
         private = event.get("extendedProperties", {}).get("private", {})
@@ -235,9 +273,13 @@ class GoogleBackend(Backend):
             raise EventError(event.get("summary") or item_id, "unreadable start") from None
         if not isinstance(start, datetime):
             raise EventError(event.get("summary") or item_id, "a reminder without a time")
-        source, kind = private[PROP_SOURCE], private.get(PROP_KIND, "")
+        source, kind = str(private[PROP_SOURCE]), str(private.get(PROP_KIND, ""))
+        # Its identity is its id: it stands for the reminder `source` and `kind` name only
+        # when the id is theirs (a copied or forged marker does not make an event ours).
+        derived = item_id == google_event_id(source, kind)
+        calendar = private.get(PROP_CALENDAR)
         return ExistingReminder(
-            uid=reminders.reminder_uid(source, kind),
+            uid=reminder_uid(source, kind) if derived else f"{item_id}@google",
             source_key=source,
             kind=kind,
             inputs=private.get(PROP_INPUTS, ""),
@@ -245,6 +287,8 @@ class GoogleBackend(Backend):
             item_id=item_id,
             etag=item.etag,
             cancelled=event.get("status") == "cancelled",
+            calendar=str(calendar) if calendar is not None else None,
+            title=str(event.get("summary") or ""),
         )
 
     def fetch(self, item_id: str) -> RawItem | None:
@@ -262,18 +306,22 @@ class GoogleBackend(Backend):
     # -- writing (buffered; `flush` sends) -------------------------------------
 
     def create(self, reminder: Reminder) -> tuple[str, RawItem]:
-        event_id = reminders.google_event_id(reminder.source_key, reminder.kind)
+        event_id = google_event_id(reminder.source_key, reminder.kind)
         body = self._body(reminder)
         self._pending.append(_Write("insert", event_id, {"id": event_id, **body}))
         return event_id, RawItem(json.dumps({"id": event_id, **body}))
 
     def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
+        if existing.etag is None:
+            raise WriteConflict(existing.item_id)  # nothing to guard the patch: re-read first
         body = self._body(reminder)
-        self._pending.append(_checked("patch", existing, body))
+        self._pending.append(_Write("patch", existing.item_id, body, existing.etag))
         return existing.item_id, RawItem(json.dumps({"id": existing.item_id, **body}))
 
     def delete(self, existing: ExistingReminder) -> None:
-        self._pending.append(_checked("delete", existing, None))
+        if existing.etag is None:
+            raise WriteConflict(existing.item_id)
+        self._pending.append(_Write("delete", existing.item_id, None, existing.etag))
 
     def _body(self, reminder: Reminder) -> dict[str, Any]:
         if len(reminder.source_key) > MAX_PROPERTY_VALUE:
@@ -302,21 +350,23 @@ class GoogleBackend(Backend):
                     PROP_SOURCE: reminder.source_key,
                     PROP_KIND: reminder.kind,
                     PROP_INPUTS: reminder.inputs,
+                    **({PROP_CALENDAR: reminder.calendar} if reminder.calendar else {}),
                 }
             },
         }
 
-    def flush(self) -> None:
+    def flush(self) -> Mapping[str, Exception]:
         """Send the buffered writes in batches, retrying what Google asks to retry later.
 
-        An insert that already exists (a re-run after a crash) or a write that meets a
-        changed event (412) re-reads the event: it is patched or deleted only while it
-        still carries the marker and is not cancelled (a reminder the user deleted).
+        What Google answers for each call is reported, not decided here: an insert whose id
+        exists (409), a patch or delete of a changed event (412) or a patch of a gone one (404)
+        is a WriteConflict, the engine re-reads and decides; a call refused otherwise is an
+        EventError with Google's reason.
         """
         pending, self._pending = self._pending, []
         total, done = len(pending), 0
-        refused: list[str] = []
-        backoff = _Backoff(self.retry_seconds)
+        failed: dict[str, Exception] = {}
+        backoff = _Backoff(self.retry_seconds, self.sleep)
         while pending:
             again: list[_Write] = []
             trouble = None
@@ -327,67 +377,33 @@ class GoogleBackend(Backend):
                     again += chunk
                     trouble = str(e)
                     continue
-                for write, (event, error) in zip(chunk, answers, strict=True):
+                for write, (_, error) in zip(chunk, answers, strict=True):
                     if error is not None and _retryable(error):
                         again.append(write)
                         trouble = _describe(error)
                         continue
-                    follow_up = self._next_step(write, event, error, refused)
-                    if follow_up is None:
-                        done += 1
-                    else:
-                        again.append(follow_up)
+                    done += 1
+                    outcome = self._outcome(write, error)
+                    if outcome is not None:
+                        failed[write.event_id] = outcome
             pending = again
             if trouble is not None:
-                written = done - len(refused)
                 backoff.wait(
-                    f"Google Calendar kept failing ({trouble}); {written} of {total} reminder "
-                    "writes were done, the next sync retries the rest"
+                    f"Google Calendar kept failing ({trouble}); {done - len(failed)} of {total} "
+                    "reminder writes were done, the next sync retries the rest"
                 )
-        if refused:
-            raise UnreachableError(
-                f"Google Calendar refused {len(refused)} reminder write(s): {refused[0]}"
-            )
+        return failed
 
-    def _next_step(
-        self, write: _Write, event: dict | None, error: Any, refused: list[str]
-    ) -> _Write | None:
-        """What follows one answered call: None when the write is settled."""
+    def _outcome(self, write: _Write, error: Any) -> Exception | None:
+        """None for a call done; what went wrong otherwise (a refused sign-in is raised)."""
         status = error.resp.status if error is not None else 200
-        if write.method == "get":
-            if status == 404:  # gone altogether: a patch recreates it, a delete is done
-                if write.then == "patch" and write.body is not None:
-                    return _Write("insert", write.event_id, {"id": write.event_id, **write.body})
-                return None
-            if error is not None:
-                raise self._failure(error)
-            assert event is not None
-            if not _marker(event) or event.get("status") == "cancelled":
-                return None  # not ours, or dismissed by the user: left alone
-            assert write.then is not None
-            if write.then == "patch" and _as_wanted(event, write.body):
-                return None
-            return _Write(
-                write.then, write.event_id, write.body, event["etag"], conflicts=write.conflicts
-            )
-        if status < 300:
-            return None
-        if write.method == "delete" and status in (404, 410):
-            return None  # already gone
+        if status < 300 or (write.method == "delete" and status in (404, 410)):
+            return None  # a delete of what is gone already: done
         if status in (409, 412) or (write.method == "patch" and status == 404):
-            # 409: the id exists (a crash after an insert, or the user deleted it);
-            # 412: changed since read. Re-read and decide again, a bounded number of times.
-            if write.conflicts >= MAX_CONFLICTS:
-                return None
-            then = "delete" if write.method == "delete" else "patch"
-            body = write.body
-            if body is not None:
-                body = {k: v for k, v in body.items() if k != "id"}
-            return _Write("get", write.event_id, body, None, then, write.conflicts + 1)
+            return WriteConflict(write.event_id)
         if status in (401, 403):
             raise self._failure(error)
-        refused.append(_describe(error))
-        return None
+        return EventError(write.event_id, f"Google Calendar refused it ({_describe(error)})")
 
     def _send_batch(self, chunk: list[_Write]) -> list[tuple[dict | None, Any]]:
         from googleapiclient.errors import HttpError
@@ -404,8 +420,6 @@ class GoogleBackend(Backend):
         for number, write in enumerate(chunk):
             if write.method == "insert":
                 request = events.insert(calendarId=calendar, body=write.body)
-            elif write.method == "get":
-                request = events.get(calendarId=calendar, eventId=write.event_id)
             elif write.method == "patch":
                 request = events.patch(calendarId=calendar, eventId=write.event_id, body=write.body)
             else:
@@ -426,18 +440,17 @@ class GoogleBackend(Backend):
     def _api(self) -> Any:
         if self._service is None:
             import google_auth_httplib2
-            import httplib2
             from googleapiclient.discovery import build
 
+            http = network.limited_http(self._cfg.timeout, urlsplit(self._base).netloc)
             credentials = google_auth.load_credentials(
                 self._token_path,
                 google_auth.scopes(create_calendar=self._cfg.create, shared=self._cfg.shared),
                 self._cfg.endpoint,
+                http=http,
             )
             self._first_token = credentials.token
-            self._http = google_auth_httplib2.AuthorizedHttp(
-                credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT)
-            )
+            self._http = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
             options = {"api_endpoint": f"{self._base}calendar/v3/"} if self._cfg.endpoint else None
             self._service = build(
                 "calendar",
@@ -454,7 +467,7 @@ class GoogleBackend(Backend):
         other HTTP errors are raised (HttpError)."""
         from googleapiclient.errors import HttpError
 
-        backoff = _Backoff(self.retry_seconds)
+        backoff = _Backoff(self.retry_seconds, self.sleep)
         while True:
             try:
                 return self._guarded(lambda: request.execute(num_retries=0))
@@ -508,36 +521,18 @@ class GoogleBackend(Backend):
 class _Backoff:
     """Exponential waits with jitter, bounded by a total time budget."""
 
-    def __init__(self, budget: float) -> None:
+    def __init__(self, budget: float, sleep: Callable[[float], None]) -> None:
         self._deadline = time.monotonic() + budget
         self._delay = FIRST_DELAY
+        self._sleep = sleep
 
     def wait(self, failure: str) -> None:
         """Sleep before the next try; UnreachableError(failure) once the budget is spent."""
         pause = self._delay * random.uniform(0.5, 1.0)
         if time.monotonic() + pause > self._deadline:
             raise UnreachableError(failure)
-        time.sleep(pause)
+        self._sleep(pause)
         self._delay *= 2
-
-
-def _checked(method: str, existing: ExistingReminder, body: dict | None) -> _Write:
-    """A patch or delete guarded by the etag we read; without one, the event is re-read first."""
-    if existing.etag is None:
-        return _Write("get", existing.item_id, body, then=method)
-    return _Write(method, existing.item_id, body, existing.etag)
-
-
-def _as_wanted(event: dict[str, Any], body: dict[str, Any] | None) -> bool:
-    """The event already holds what a patch would write (same inputs, same start)."""
-    if body is None:
-        return False
-    wanted = body["extendedProperties"]["private"][PROP_INPUTS]
-    have = event["extendedProperties"]["private"].get(PROP_INPUTS)
-    try:
-        return have == wanted and _when(event["start"]) == _when(body["start"])
-    except (KeyError, TypeError, ValueError):
-        return False
 
 
 def _chunks(writes: list[_Write], size: int) -> Iterator[list[_Write]]:

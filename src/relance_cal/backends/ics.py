@@ -2,25 +2,22 @@
 
 The file is handled as text: events are located by their BEGIN/END lines and
 only the marker events the tool owns are ever replaced or removed, so every
-other byte of the file stays as the user's calendar app wrote it. Writes are
-atomic (temp file, fsync, rename) and keep the file's mode.
+other byte of the file stays as the user's calendar app wrote it. Writes go through
+`files`: atomic, keeping the file's identity, and never over a save by another program.
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import hashlib
-import os
 import re
-import tempfile
-import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from relance_cal import ical
+from relance_cal import files
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     MARKER_SOURCE,
     NOTHING_CACHED,
@@ -33,18 +30,21 @@ from relance_cal.backends.base import (
     Window,
 )
 from relance_cal.config import Detection
-from relance_cal.errors import ConfigError, EventError
+from relance_cal.errors import ChangedMeanwhileError, ConfigError, EventError
+
+if TYPE_CHECKING:
+    from relance_cal.config import Detection
 
 _VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
 _VTIMEZONE = re.compile(
     r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
 )
-_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
 _SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
 _END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
 _NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
+MAX_REREADS = 5  # a file saved by another program during as many writes in a row: give up
 _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
 _EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
 
@@ -56,11 +56,6 @@ def _fold_keyword(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _uid(block: str) -> str | None:
-    match = _UID.search(ical.VALARM_BLOCK.sub("", _FOLD.sub("", block)))
-    return match.group(1).strip() if match else None
-
-
 def _digest(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
@@ -68,9 +63,12 @@ def _digest(data: bytes | str) -> str:
 
 
 class IcsBackend(Backend):
-    def __init__(self, path: Path, detection: Detection, *, role: str) -> None:
+    def __init__(
+        self, path: Path, detection: Detection, *, role: str, writable: bool = True
+    ) -> None:
         self.path = path
         self.role = role
+        self.writable = writable
         self.identity = f"ics:{path.resolve()}"
         self._needles = tuple(_fold_keyword(k) for k in detection.keywords)
         self._everything = detection.interviews_only
@@ -79,22 +77,21 @@ class IcsBackend(Backend):
 
     # -- reading ---------------------------------------------------------------
 
-    def _read(self) -> bytes | None:
+    def _read(self) -> tuple[bytes | None, files.Snapshot]:
         try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            if self.role == "source":
-                raise ConfigError(
-                    f"{self.path}: no such calendar file (check [source] path in the config)"
-                ) from None
-            return None
+            data, snapshot = files.read(self.path)
         except OSError as e:
             raise ConfigError(f"{self.path}: cannot read the calendar file: {e.strerror}") from None
+        if data is None and self.role == "source":
+            raise ConfigError(
+                f"{self.path}: no such calendar file (check [source] path in the config)"
+            )
+        return data, snapshot
 
     def changes(
         self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
     ) -> SourceChanges:
-        data = self._read()
+        data, _ = self._read()
         digest = _digest(data or b"")
         if token == digest:
             return SourceChanges(token=digest, unchanged=True)
@@ -106,7 +103,8 @@ class IcsBackend(Backend):
             block = match.group(0)
             if not self._may_matter(block):
                 continue
-            blocks.setdefault(_uid(block) or f"(event {n + 1} without UID)", []).append(block)
+            uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
+            blocks.setdefault(uid, []).append(block)
         items = {}
         for uid, parts in blocks.items():
             body = "".join(parts)
@@ -137,6 +135,10 @@ class IcsBackend(Backend):
             raise EventError(f"{named} in {self.path}", "no UID; event skipped")
         return ical.parse_item(item.text, window, calendar=str(self.path))
 
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        # Items are keyed by the UID of their events (`changes`), read from the raw block.
+        return None if item_id.startswith("(event ") else item_id
+
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         if item.etag == _NOT_UTF8:
             return None
@@ -165,27 +167,47 @@ class IcsBackend(Backend):
     def delete(self, existing: ExistingReminder) -> None:
         self._pending[existing.uid] = None
 
-    def flush(self) -> None:
+    def flush(self) -> Mapping[str, Exception]:
         """Apply the buffered changes to the file as it is now, in one atomic write.
 
-        The file is written out in pieces of its text, never copied whole: a 50,000-event
-        calendar is tens of megabytes.
+        A file another program saved between the read and the write is read again and the
+        changes applied to it, a bounded number of times. The file is written out in pieces
+        of its text, never copied whole: a 50,000-event calendar is tens of megabytes.
         """
         if not self._pending:
-            return
-        data = self._read()
-        text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
-        del data
+            return {}
+        for _ in range(MAX_REREADS):
+            data, snapshot = self._read()
+            text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
+            del data
+            try:
+                files.write(
+                    self.path,
+                    _encoded(text, self._pieces(text)),
+                    unchanged_since=snapshot,
+                    hint="set [reminders] path to a calendar file of your own",
+                )
+            except files.ChangedMeanwhile:
+                continue
+            self._pending.clear()
+            return {}
+        raise ChangedMeanwhileError(
+            f"{self.path}: another program kept changing the file while relance-cal wrote "
+            f"to it ({MAX_REREADS} tries); nothing was overwritten, the next sync tries again"
+        )
+
+    def _pieces(self, text: str) -> list[tuple[int, int] | str]:
+        """The new file: spans of `text` kept as they are, and new text."""
         newline = "\r\n" if "\r\n" in text or not text else "\n"
         pending = dict(self._pending)
-        pieces: list[tuple[int, int] | str] = []  # spans of `text` kept as they are, new text
+        pieces: list[tuple[int, int] | str] = []
         replaced: list[tuple[int, int]] = []
         kept = 0
         for match in _VEVENT.finditer(text):
             block = match.group(0)
             if MARKER_SOURCE not in block:
                 continue  # not ours: never touched
-            uid = _uid(block)
+            uid = ical.uid_in(block)
             if uid not in pending:
                 continue
             new = pending.pop(uid)
@@ -212,8 +234,7 @@ class IcsBackend(Backend):
             )
             start, end = pieces[where]  # type: ignore[misc]
             pieces[where : where + 1] = [(start, at), "".join(additions), (at, end)]
-        _atomic_write(self.path, _encoded(text, pieces))
-        self._pending.clear()
+        return pieces
 
 
 _CHUNK = 1 << 20  # characters encoded at a time
@@ -235,56 +256,3 @@ def _tzids(vtimezone: str) -> list[str]:
 
 def _newlines(text: str, newline: str) -> str:
     return text if newline == "\r\n" else text.replace("\r\n", "\n")
-
-
-_ABANDONED_AFTER = 3600  # seconds: no write takes this long, its temporary file is left over
-
-
-def _atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    _remove_abandoned(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in [data] if isinstance(data, bytes) else data:
-                f.write(chunk)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _remove_abandoned(path: Path) -> None:
-    """Remove the temporary files of writes that never ended (a run killed, a power cut).
-
-    Only names `mkstemp` gave ours (our prefix, 8 random characters), and only old ones: a
-    write in progress elsewhere keeps its file.
-    """
-    limit = time.time() - _ABANDONED_AFTER
-    ours = f"{glob.escape(_temporary_prefix(path))}{'[a-z0-9_]' * 8}.tmp"
-    for leftover in path.parent.glob(ours):
-        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
-            if leftover.stat().st_mtime < limit:
-                leftover.unlink()
-
-
-def _temporary_prefix(path: Path) -> str:
-    return f".{path.name}.relance-cal-"
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

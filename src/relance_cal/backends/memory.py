@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from relance_cal import ical
+from relance_cal.backends import ical
 from relance_cal.backends.base import (
     NOTHING_CACHED,
     Backend,
@@ -23,8 +23,9 @@ from relance_cal.backends.base import (
 class MemoryBackend(Backend):
     """Items are iCalendar texts keyed by id; every change bumps a revision (the sync token)."""
 
-    def __init__(self, name: str = "memory") -> None:
+    def __init__(self, name: str = "memory", *, writable: bool = True) -> None:
         self.identity = f"memory:{name}"
+        self.writable = writable
         self.items: dict[str, RawItem] = {}
         self._changed_at: dict[str, int] = {}  # id -> revision of its last change (or removal)
         self.revision = 0
@@ -54,7 +55,11 @@ class MemoryBackend(Backend):
         if not changed:
             return SourceChanges(token=token, unchanged=True)
         return SourceChanges(
-            items={i: self.items[i] for i in changed if i in self.items},
+            items={
+                i: self.items[i]
+                for i in changed
+                if i in self.items and self.items[i].etag != cached.get(i)
+            },
             removed=[i for i in changed if i not in self.items],
             token=str(self.revision),
             full=False,
@@ -62,6 +67,9 @@ class MemoryBackend(Backend):
 
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         return ical.parse_item(item.text, window, calendar=self.identity)
+
+    def source_uid(self, item_id: str, item: RawItem) -> str | None:
+        return ical.uid_in(item.text)
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
@@ -77,7 +85,7 @@ class MemoryBackend(Backend):
 
     def create(self, reminder: Reminder) -> tuple[str, RawItem]:
         if reminder.uid in self.items:
-            raise WriteConflict(reminder.uid)
+            raise WriteConflict(reminder.uid)  # another event, or ours written by a crashed run
         return self._write(reminder)
 
     def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
@@ -88,7 +96,9 @@ class MemoryBackend(Backend):
 
     def delete(self, existing: ExistingReminder) -> None:
         current = self.items.get(existing.item_id)
-        if current is not None and current.etag != existing.etag:
+        if current is None:
+            return  # already gone: what was wanted
+        if current.etag != existing.etag:
             raise WriteConflict(existing.item_id)
         self.writes += 1
         self.remove(existing.item_id)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from relance_cal.errors import AuthError, ConfigError, UnreachableError
 
@@ -99,8 +96,13 @@ def authorize(
     save_credentials(token_path, credentials)
 
 
-def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | None) -> Credentials:
-    """The stored sign-in, refreshed when expired; AuthError (exit 3) when missing or refused."""
+def load_credentials(
+    token_path: Path, scopes: Sequence[str], endpoint: str | None, *, http: Any = None
+) -> Credentials:
+    """The stored sign-in, refreshed when expired; AuthError (exit 3) when missing or refused.
+
+    `http`: the httplib2.Http renewals go through (bounded in time and size by the caller).
+    """
     from google.auth.exceptions import RefreshError, TransportError
     from google.oauth2.credentials import Credentials
 
@@ -123,38 +125,31 @@ def load_credentials(token_path: Path, scopes: Sequence[str], endpoint: str | No
         credentials = credentials.with_token_uri(token_uri(endpoint))
         credentials.expiry = expiry
     if not credentials.valid:
-        # `requests` costs a quarter of a second to import: only when a renewal is due.
-        from google.auth.transport.requests import Request
+        import google_auth_httplib2
 
+        from relance_cal import network
+
+        http = http or network.limited_http(network.DEFAULT_TIMEOUT, "Google")
         try:
-            credentials.refresh(Request())
+            credentials.refresh(google_auth_httplib2.Request(http))
         except RefreshError:
             raise refused() from None
-        except TransportError as e:
+        except (TransportError, OSError) as e:
             raise UnreachableError(f"cannot reach Google to renew the sign-in: {_why(e)}") from None
         save_credentials(token_path, credentials)
     return credentials
 
 
 def save_credentials(token_path: Path, credentials: Credentials) -> None:
-    """Write the token atomically, readable by the user only (file 0600, folder 0700)."""
+    """Write the token atomically, readable by the user only (a new file 0600)."""
     write_private(token_path, credentials.to_json())
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace `path` by `text` atomically, readable by the user only (file 0600, folder 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Replace `path` by `text` atomically; a new file is 0600, in folders made 0700."""
+    from relance_cal import files
+
+    files.write(path, text.encode("utf-8"), private=True)
 
 
 def refused() -> AuthError:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relance_cal.backends.base import (
     CATEGORY,
+    MARKER_CALENDAR,
     MARKER_INPUTS,
     MARKER_KIND,
     MARKER_SOURCE,
@@ -724,6 +725,16 @@ def _plain_person(prop: _Property) -> Person | None:
     return _person_of(_UNESCAPE.sub(_unescaped, prop.value), prop.params)
 
 
+_UID_LINE = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
+
+
+def uid_in(raw: str) -> str | None:
+    """The UID of the event an item's text holds, read from its text alone: also for an item
+    no parser reads. Folded lines are joined; an alarm's UID (Apple adds one) is not it."""
+    match = _UID_LINE.search(VALARM_BLOCK.sub("", _UNFOLD_WITHOUT_BLANK_LINES.sub("", raw)))
+    return match.group(1).strip() or None if match else None
+
+
 def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder | None:
     """The reminder an item's iCalendar text holds; None when no event carries the marker."""
     if MARKER_SOURCE not in raw:
@@ -731,7 +742,7 @@ def reminder_in(raw: str, *, item_id: str, etag: str | None) -> ExistingReminder
     quick = quick_reminder(raw, item_id=item_id, etag=etag)
     if quick is not None:
         return quick
-    import icalendar
+    import icalendar  # only here: most items take the quick path
 
     try:
         events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
@@ -770,6 +781,8 @@ def quick_reminder(raw: str, *, item_id: str, etag: str | None) -> ExistingRemin
         item_id=item_id,
         etag=etag,
         cancelled=_plain_text_value(event.get("STATUS")).strip().upper() == "CANCELLED",
+        calendar=marker(MARKER_CALENDAR) if MARKER_CALENDAR in event else None,
+        title=_plain_text_value(event.get("SUMMARY")),
     )
 
 
@@ -794,6 +807,8 @@ def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
     event.add(MARKER_SOURCE, icalendar.vText(reminder.source_key))
     event.add(MARKER_KIND, icalendar.vText(reminder.kind))
     event.add(MARKER_INPUTS, icalendar.vText(reminder.inputs))
+    if reminder.calendar:
+        event.add(MARKER_CALENDAR, icalendar.vText(reminder.calendar))
     for minutes in reminder.alarm_minutes:
         alarm = icalendar.Alarm()
         alarm.add("ACTION", "DISPLAY")
@@ -982,6 +997,8 @@ def existing_reminder(
         item_id=item_id,
         etag=etag,
         cancelled=str(event.get("STATUS", "")).strip().upper() == "CANCELLED",
+        calendar=_marker(event, MARKER_CALENDAR) if MARKER_CALENDAR in event else None,
+        title=_text(event, "SUMMARY"),
     )
 
 
