@@ -202,24 +202,115 @@ def _expand(
     import icalendar
     import recurring_ical_events
 
+    label = _label(uid, _text(master, "SUMMARY"))
+    _start_near(master, window.start - _EXPANSION_MARGIN, label)
     series = icalendar.Calendar()
     for component in components:
         series.add_component(component)
-    label = _label(uid, _text(master, "SUMMARY"))
-    limit = window.end + _EXPANSION_MARGIN
-    found = []
-    # Lazily, in start order: a runaway rule (FREQ=MINUTELY) must not hang the run.
-    for occurrence in recurring_ical_events.of(series).after(window.start - _EXPANSION_MARGIN):
-        if _instant(occurrence["DTSTART"].dt, window.start.tzinfo) >= limit:
-            break
-        if len(found) == _MAX_OCCURRENCES:
+    query = recurring_ical_events.of(series)
+    zone = window.start.tzinfo
+    first, limit = window.start - _EXPANSION_MARGIN, window.end + _EXPANSION_MARGIN
+    # Counted first in spans that double from ten minutes: the library's `after` computes a
+    # whole day at a time, 86,400 occurrences of a FREQ=SECONDLY rule.
+    counted, low, span = 0, first, timedelta(minutes=10)
+    while low < limit:
+        high = min(low + span, limit)
+        for occurrence in query.between(low, high):
+            counted += low == first or _instant(occurrence["DTSTART"].dt, zone) >= low
+        if counted > _MAX_OCCURRENCES:
             raise EventError(label, f"repeats more than {_MAX_OCCURRENCES} times in the period")
+        low, span = high, span * 2
+    found = []
+    for occurrence in query.after(first):
+        if _instant(occurrence["DTSTART"].dt, zone) >= limit:
+            break
         found.append(occurrence)
     master_start = master["DTSTART"].dt
     return [
         _source_event(occurrence, _key(uid, occurrence, master_start), uid, calendar, label)
         for occurrence in found
     ]
+
+
+# Steps of the rules whose periods are all alike; the others count in months or years.
+_FIXED_STEPS = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
+# Periods a COUNT rule with BY parts may run before the window: beyond, the occurrences
+# already spent cannot be counted cheaply.
+_MAX_COUNTED_PERIODS = 5_000
+
+
+def _start_near(master: icalendar.Event, earliest: datetime, label: str) -> None:
+    """Move the start of a series that began long before `earliest` to a whole number of its
+    periods later, just before it: expansion then costs what the window holds, whatever the
+    DTSTART (year 1) and FREQ (SECONDLY). The occurrences from `earliest` on are the same:
+    each period is expanded on its own, and COUNT is reduced by the periods skipped."""
+    import icalendar
+
+    rule = master.get("RRULE")
+    if rule is None:
+        return
+    if isinstance(rule, list):
+        raise EventError(label, "several RRULE")
+    start = master["DTSTART"].dt
+    wall = start if isinstance(start, datetime) else datetime.combine(start, time(0))
+    # An occurrence starting before this ends before `earliest`: nothing of it is needed.
+    before = _instant(start, earliest.tzinfo) - _instant(
+        _end(master, start, label), earliest.tzinfo
+    )
+    target = earliest + before
+    if wall.tzinfo is not None:
+        target = target.astimezone(wall.tzinfo)
+    target = target.replace(tzinfo=None)
+    wall_naive = wall.replace(tzinfo=None)
+    if target <= wall_naive:
+        return
+    frequency = str(rule["FREQ"][0]).upper()
+    interval = int(rule.get("INTERVAL", [1])[0])
+    if frequency in _FIXED_STEPS:
+        step = _FIXED_STEPS[frequency] * interval
+        if not isinstance(start, datetime) and step % timedelta(days=1):
+            return
+        periods = (target - wall_naive) // step
+        moved = wall + step * periods
+    else:
+        months = (12 if frequency == "YEARLY" else 1) * interval
+        elapsed = (target.year - wall.year) * 12 + target.month - wall.month
+        periods = elapsed // months - 1
+        # A period without the start's day (the 31st, 29 February) has no occurrence of
+        # it: the new start goes to an earlier period that has it.
+        while periods > 0 and wall.day > _days_in_month(
+            _months_later(wall.replace(day=1), months * periods)
+        ):
+            periods -= 1
+        moved = _months_later(wall, months * max(periods, 0)) if periods > 0 else wall
+    if periods <= 0:
+        return
+    if "COUNT" in rule:
+        simple = frequency in _FIXED_STEPS and not any(k.startswith("BY") for k in rule)
+        if not simple:
+            if periods > _MAX_COUNTED_PERIODS:
+                raise EventError(label, "a COUNT rule starting too long before to expand")
+            return
+        left = int(rule["COUNT"][0]) - periods
+        if left <= 0:  # the series ended before `earliest`
+            del master["RRULE"]
+            return
+        rule["COUNT"] = [left]
+    shift = moved.replace(tzinfo=None) - wall_naive  # in wall time, like the rule's periods
+    master["DTSTART"] = icalendar.vDDDTypes(start + shift)
+    if "DTEND" in master:
+        master["DTEND"] = icalendar.vDDDTypes(master["DTEND"].dt + shift)
+
+
+def _months_later(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    return moment.replace(year=moment.year + index // 12, month=index % 12 + 1)
 
 
 def _key(uid: str, component: icalendar.Event, master_start: date | None) -> str:
@@ -736,10 +827,157 @@ def reminder_calendar(reminders: Sequence[Reminder], stamp: datetime) -> icalend
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
+    years: dict[str, tuple[ZoneInfo, set[int]]] = {}
     for reminder in reminders:
         calendar.add_component(reminder_vevent(reminder, stamp))
-    calendar.add_missing_timezones()
+        for moment in (reminder.start, reminder.end):
+            if isinstance(moment.tzinfo, ZoneInfo) and moment.tzinfo.key != "UTC":
+                years.setdefault(moment.tzinfo.key, (moment.tzinfo, set()))[1].add(moment.year)
+    for zone, in_years in years.values():
+        calendar.add_component(vtimezone(zone, min(in_years), max(in_years)))
     return calendar
+
+
+# --- the VTIMEZONE, as calendar apps write it ---------------------------------------------
+#
+# Yearly RRULEs with the real onset times, like Outlook, Google and Apple: every reader gets
+# them right, including ical.js (reads only the first value of an RDATE) and dateutil's
+# tzical (knows no zone database). Zones whose changes follow no yearly rule get one RDATE
+# property per transition.
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@functools.lru_cache(maxsize=64)
+def vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> icalendar.Timezone:
+    """The VTIMEZONE of `zone` for times in `first_year`..`last_year`."""
+    import icalendar
+
+    timezone = icalendar.Timezone()
+    timezone.add("TZID", zone.key)
+    # The neighbouring years too: a rule is written only when it held around the reminders.
+    changes = _transitions(zone, first_year - 1, last_year + 1)
+    if not changes:
+        offset = zone.utcoffset(datetime(first_year, 1, 1))
+        timezone.add_component(
+            _observance("STANDARD", datetime(1970, 1, 1), offset, offset, zone, first_year)
+        )
+        return timezone
+    rules = _yearly_rules(changes, first_year - 1, last_year + 1)
+    if rules is not None:
+        for (wall, before, after), rule in rules:
+            kind = "DAYLIGHT" if after > before else "STANDARD"
+            observance = _observance(kind, wall, before, after, zone, wall.year)
+            observance.add("RRULE", rule)
+            timezone.add_component(observance)
+        return timezone
+    # One RDATE property per onset: ical.js reads only the first value of each, and with
+    # RDATEs it takes no onset from DTSTART, so the first one is an RDATE too.
+    by_kind: dict[tuple[timedelta, timedelta], list[datetime]] = {}
+    for wall, before, after in changes:
+        by_kind.setdefault((before, after), []).append(wall)
+    for (before, after), walls in by_kind.items():
+        kind = "DAYLIGHT" if after > before else "STANDARD"
+        observance = _observance(kind, walls[0], before, after, zone, walls[0].year)
+        for wall in walls:
+            observance.add("RDATE", wall)
+        timezone.add_component(observance)
+    return timezone
+
+
+def _observance(
+    kind: str, wall: datetime, before: timedelta, after: timedelta, zone: ZoneInfo, year: int
+) -> icalendar.cal.Component:
+    import icalendar
+
+    observance = (
+        icalendar.TimezoneDaylight() if kind == "DAYLIGHT" else icalendar.TimezoneStandard()
+    )
+    observance.add("DTSTART", wall)
+    observance.add("TZOFFSETFROM", before)
+    observance.add("TZOFFSETTO", after)
+    name = zone.tzname((wall - before + after).replace(tzinfo=None) + timedelta(hours=1))
+    if name:
+        observance.add("TZNAME", name)
+    return observance
+
+
+def _transitions(
+    zone: ZoneInfo, first_year: int, last_year: int
+) -> list[tuple[datetime, timedelta, timedelta]]:
+    """Every change of UTC offset in those years: (local wall time before it, offset before,
+    offset after). Only offsets count (Europe/Dublin's "negative DST" is the same change)."""
+    found = []
+    moment = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    offset = _offset_at(zone, moment)
+    step = 6 * 3600  # shorter than any period between two changes
+    while moment < end:
+        following = moment + step
+        next_offset = _offset_at(zone, following)
+        if next_offset != offset:
+            low, high = moment, following  # the change is at a second in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_at(zone, middle) == offset:
+                    low = middle
+                else:
+                    high = middle
+            wall = datetime.fromtimestamp(high, UTC).replace(tzinfo=None) + offset
+            found.append((wall, offset, next_offset))
+            offset = next_offset
+        moment = following
+    return found
+
+
+def _offset_at(zone: ZoneInfo, timestamp: int) -> timedelta:
+    return datetime.fromtimestamp(timestamp, zone).utcoffset()  # type: ignore[return-value]
+
+
+def _yearly_rules(
+    changes: list[tuple[datetime, timedelta, timedelta]], first_year: int, last_year: int
+) -> list[tuple[tuple[datetime, timedelta, timedelta], dict]] | None:
+    """One yearly RRULE per kind of change, when each year has exactly the same changes."""
+    by_kind: dict[tuple[timedelta, timedelta], list[datetime]] = {}
+    for wall, before, after in changes:
+        by_kind.setdefault((before, after), []).append(wall)
+    years = range(first_year, last_year + 1)
+    rules = []
+    for (before, after), walls in by_kind.items():
+        if [w.year for w in walls] != list(years):
+            return None
+        rule = _rule_for(walls)
+        if rule is None:
+            return None
+        rules.append(((walls[0], before, after), rule))
+    return rules
+
+
+def _rule_for(walls: list[datetime]) -> dict | None:
+    """The yearly rule that gives exactly these onsets (one per year, same month and time)."""
+    first = walls[0]
+    if any((w.month, w.time()) != (first.month, first.time()) for w in walls):
+        return None
+    weekday = first.weekday()
+    if any(w.weekday() != weekday for w in walls):
+        if all(w.day == first.day for w in walls):
+            return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYMONTHDAY": first.day}
+        return None
+    day = _WEEKDAYS[weekday]
+    if all(w.day + 7 > _days_in_month(w) for w in walls):
+        return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"-1{day}"}
+    if len({(w.day - 1) // 7 for w in walls}) == 1 and first.day <= 28:
+        return {
+            "FREQ": "YEARLY",
+            "BYMONTH": first.month,
+            "BYDAY": f"{(first.day - 1) // 7 + 1}{day}",
+        }
+    return None
+
+
+def _days_in_month(moment: datetime) -> int:
+    following = (moment.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (following - timedelta(days=1)).day
 
 
 def existing_reminder(
