@@ -2,9 +2,8 @@
 
 Each backend's tests subclass `BackendContract` and provide three fixtures:
 `backend` (a fresh, empty calendar), `add_interview(uid, start)` (an interview
-event written as the user's calendar app would) and `window`. Two class attributes say
-what a backend may leave out: `detects_conflicts` (the ics file rebases every write on
-the file as it is then: no conflict reaches the engine) and `skips_cached_etags`.
+event written as the user's calendar app would) and `window`. A class attribute says
+what a backend may leave out: `skips_cached_etags`.
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ def applied(backend: Backend, state_dir, *changes: Change) -> engine.Plan:
 
 
 class BackendContract:
-    detects_conflicts = True
     skips_cached_etags = True
 
     def test_a_user_interview_is_listed_and_read(self, backend, add_interview, window):
@@ -142,8 +140,6 @@ class BackendContract:
         assert plan.problems == [] and reminders_in(backend, window) == {}
 
     def test_writing_over_a_changed_event_is_a_conflict(self, backend, window):
-        if not self.detects_conflicts:
-            pytest.skip("this backend rebases every write on the calendar as it is then")
         backend.write([Change("create", a_reminder(), None)])
         stale = reminders_in(backend, window)[a_reminder().uid]
         backend.write([Change("update", a_reminder(inputs="in2"), stale)])  # someone else

@@ -43,7 +43,6 @@ class TestMemoryBackend(BackendContract):
 
 
 class TestIcsBackend(BackendContract):
-    detects_conflicts = False  # every write is rebased on the file as it is then
     skips_cached_etags = False  # the file is read whole
 
     @pytest.fixture

@@ -432,7 +432,10 @@ def _after_conflict(
     written = state.reminders(backend.identity)
     if reloaded is None or not owned(reloaded, owner, written):
         if change.action == "create":
-            why = "an event that is not relance-cal's has its identity; left as is"
+            why = (
+                "its UID is held by an event that is not this configuration's (the same "
+                "invitation in another configuration sharing this calendar?); left as is"
+            )
             plan_.problems.append(EventError(_label(change), why))
         return None
     state.put_item(backend.identity, item_id, item)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from relance_cal.model import reminder_uid
 from reliability.crashlab import (
     CalDAVWorld,
     GoogleWorld,
@@ -19,6 +20,7 @@ from reliability.crashlab import (
     World,
     vcalendar,
 )
+from reliability.test_crash import ACME
 
 FIRST_RUN = "2026-03-02T18:00"
 LATER = "2026-03-03T08:00"
@@ -187,3 +189,67 @@ def test_two_configurations_sharing_a_reminders_calendar_keep_each_other_s(home:
     assert "X-RELANCE-CAL-SOURCE:acme@work.example" in text
     assert "X-RELANCE-CAL-SOURCE:globex@perso.example" in text
     assert len(re.findall(r"^X-RELANCE-CAL-CALENDAR:", text, re.M)) == 2
+
+
+@pytest.mark.parametrize("description", ["", "Notes: X-RELANCE-CAL-SOURCE is our marker"])
+@pytest.mark.parametrize("backend", ["ics", pytest.param("caldav", marks=pytest.mark.slow)])
+def test_an_event_that_holds_a_reminder_s_uid_is_never_replaced(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str, description: str
+):
+    """Reminder UIDs can be computed by anyone who knows the interview's: an event of the
+    user's (or a stranger's) that holds one is left as it is, not replaced nor shadowed by a
+    second event with the same UID."""
+    world = new_world(backend, tmp_path, request)
+    squatter = UserEvent(
+        reminder_uid(ACME.uid, "followup"),
+        "20260310T100000",
+        "20260310T110000",
+        "My own important meeting",
+        description,
+    )
+    world.write_events([ACME, squatter])
+    before = stored(world)
+
+    result = world.sync(FIRST_RUN)
+
+    assert result.code == 1 and "created" not in result.out, result
+    assert "(Acme)" in result.err and len(result.err.splitlines()) == 1, result.err
+    assert stored(world) == before
+
+
+def test_two_configurations_with_the_same_invitation_do_not_overwrite_each_other(
+    home: Path, relance
+):
+    """The reminder's identity is the invitation's: the second configuration leaves the
+    first one's reminder as it is, and says so, instead of taking it over on every run."""
+    shared = home / "relances.ics"
+    invitation = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:acme@recruiter.example\r\nDTSTAMP:20260101T000000Z\r\n"
+        "DTSTART;TZID=Europe/Paris:20260302T140000\r\n"
+        "DTEND;TZID=Europe/Paris:20260302T150000\r\n"
+        "SUMMARY:Entretien Acme\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    configs = []
+    for name in ("work", "perso"):
+        source = home / f"{name}.ics"
+        source.write_text(invitation, newline="")
+        config = home / f"{name}.toml"
+        config.write_text(
+            'me = "camille@example.org"\nname = "Camille Martin"\n'
+            f'[source]\nbackend = "ics"\npath = "{source}"\n'
+            f'[reminders]\nbackend = "ics"\npath = "{shared}"\n',
+            encoding="utf-8",
+        )
+        configs.append(config)
+    work, perso = configs
+
+    assert relance("--config", str(work), "--now", FIRST_RUN, "sync").code == 0
+    written = shared.read_bytes()
+    for _ in range(2):
+        result = relance("--config", str(perso), "--now", FIRST_RUN, "sync")
+        assert (result.code, result.out) == (1, ""), result
+        assert "not this configuration's" in result.err
+        again = relance("--config", str(work), "--now", FIRST_RUN, "sync")
+        assert (again.code, again.out) == (0, ""), again
+    assert shared.read_bytes() == written

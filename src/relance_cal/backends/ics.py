@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from relance_cal.backends.base import (
     SourceChanges,
     SourceEvent,
     Window,
+    WriteConflict,
 )
 from relance_cal.config import Detection
 from relance_cal.errors import ChangedMeanwhileError, ConfigError, EventError
@@ -49,6 +51,15 @@ _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal/
 _EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A buffered write: the event's new text (None: removed), and the etag its blocks must
+    have in the file when it is written (None: no event may hold its UID yet)."""
+
+    text: str | None
+    etag: str | None
+
+
 def _digest(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
@@ -64,7 +75,7 @@ class IcsBackend(Backend):
         self.writable = writable
         self.identity = f"ics:{path.resolve()}"
         self._filter = KeywordFilter(detection)
-        self._pending: dict[str, str | None] = {}  # uid -> new VEVENT text, None: delete
+        self._pending: dict[str, _Pending] = {}  # by UID
         self._zones: dict[str, str] = {}  # TZID -> VTIMEZONE text our reminders need
 
     # -- reading ---------------------------------------------------------------
@@ -97,18 +108,7 @@ class IcsBackend(Backend):
                 continue
             uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
             blocks.setdefault(uid, []).append(block)
-        items = {}
-        for uid, parts in blocks.items():
-            body = "".join(parts)
-            used = [z for z, ids in zones.items() if any(f"TZID={i}" in body for i in ids)]
-            wrapped = _HEADER + "".join(used) + body + "END:VCALENDAR\r\n"
-            try:
-                wrapped.encode("utf-8")
-            except UnicodeEncodeError:
-                wrapped = wrapped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                items[uid] = RawItem(wrapped, _NOT_UTF8)
-                continue
-            items[uid] = RawItem(wrapped, _digest(body))
+        items = {uid: _item(parts, zones) for uid, parts in blocks.items()}
         return SourceChanges(items=items, token=digest, full=True)
 
     def _may_matter(self, block: str) -> bool:
@@ -137,27 +137,35 @@ class IcsBackend(Backend):
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
     def fetch(self, item_id: str) -> RawItem | None:
-        return None  # flush rebases on the file as it is then: no conflict reaches the engine
+        """The events holding UID `item_id` in the file as it is now (after a conflict)."""
+        data, _ = self._read()
+        text = (data or b"").decode("utf-8", "surrogateescape")
+        del data
+        parts = [m.group(0) for m in _VEVENT.finditer(text) if ical.uid_in(m.group(0)) == item_id]
+        if not parts:
+            return None
+        zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
+        return _item(parts, zones)
 
     # -- writing ---------------------------------------------------------------
 
-    def _put(self, reminder: Reminder) -> tuple[str, RawItem]:
+    def _put(self, reminder: Reminder, expected: str | None) -> tuple[str, RawItem]:
         calendar = ical.reminder_calendar([reminder], datetime.now(UTC))
         for zone in calendar.walk("VTIMEZONE"):
             self._zones[str(zone["TZID"])] = zone.to_ical().decode()
         event = next(iter(calendar.walk("VEVENT")))
         text = event.to_ical().decode()
-        self._pending[reminder.uid] = text
+        self._pending[reminder.uid] = _Pending(text, expected)
         return reminder.uid, RawItem(_HEADER + text + "END:VCALENDAR\r\n", _digest(text))
 
     def create(self, reminder: Reminder) -> tuple[str, RawItem]:
-        return self._put(reminder)
+        return self._put(reminder, None)
 
     def update(self, existing: ExistingReminder, reminder: Reminder) -> tuple[str, RawItem]:
-        return self._put(reminder)
+        return self._put(reminder, existing.etag)
 
     def delete(self, existing: ExistingReminder) -> None:
-        self._pending[existing.uid] = None
+        self._pending[existing.uid] = _Pending(None, existing.etag)
 
     def flush(self) -> Mapping[str, Exception]:
         """Apply the buffered changes to the file as it is now, in one atomic write.
@@ -165,6 +173,11 @@ class IcsBackend(Backend):
         A file another program saved between the read and the write is read again and the
         changes applied to it, a bounded number of times. The file is written out in pieces
         of its text, never copied whole: a 50,000-event calendar is tens of megabytes.
+
+        As on a server, a write goes in only over what was read: an event is replaced or
+        removed only when its blocks are those read (same etag) and all carry our marker, and
+        a reminder is added only when no event holds its UID. The others are WriteConflicts,
+        for the engine to settle.
         """
         if not self._pending:
             return {}
@@ -172,48 +185,64 @@ class IcsBackend(Backend):
             data, snapshot = self._read()
             text = data.decode("utf-8", "surrogateescape") if data else _EMPTY_CALENDAR
             del data
+            pieces, conflicts = self._pieces(text)
+            if pieces is None:  # nothing left to write
+                self._pending.clear()
+                return conflicts
             try:
                 files.write(
                     self.path,
-                    _encoded(text, self._pieces(text)),
+                    _encoded(text, pieces),
                     unchanged_since=snapshot,
                     hint="set [reminders] path to a calendar file of your own",
                 )
             except files.ChangedMeanwhile:
                 continue
             self._pending.clear()
-            return {}
+            return conflicts
         raise ChangedMeanwhileError(
             f"{self.path}: another program kept changing the file while relance-cal wrote "
             f"to it ({MAX_REREADS} tries); nothing was overwritten, the next sync tries again"
         )
 
-    def _pieces(self, text: str) -> list[tuple[int, int] | str]:
-        """The new file: spans of `text` kept as they are, and new text."""
+    def _pieces(self, text: str) -> tuple[list[tuple[int, int] | str] | None, dict[str, Exception]]:
+        """The new file (spans of `text` kept as they are, and new text; None when nothing
+        changes), and the buffered writes that `text` does not allow, by UID."""
         newline = "\r\n" if "\r\n" in text or not text else "\n"
-        pending = dict(self._pending)
-        pieces: list[tuple[int, int] | str] = []
-        replaced: list[tuple[int, int]] = []
-        kept = 0
+        spans: dict[str, list[tuple[int, int]]] = {}
         for match in _VEVENT.finditer(text):
-            block = match.group(0)
-            if MARKER_SOURCE not in block:
-                continue  # not ours: never touched
-            uid = ical.uid_in(block)
-            if uid not in pending:
+            uid = ical.uid_in(match.group(0))
+            if uid in self._pending:
+                spans.setdefault(uid, []).append(match.span())
+        conflicts: dict[str, Exception] = {}
+        edits: list[tuple[int, int, str]] = []  # a span of `text` and what replaces it
+        additions: list[str] = []
+        for uid, pending in self._pending.items():
+            blocks = [text[start:end] for start, end in spans.get(uid, ())]
+            found = _digest("".join(blocks)) if blocks else None
+            if found != pending.etag or any(MARKER_SOURCE not in b for b in blocks):
+                conflicts[uid] = WriteConflict(uid)  # changed, gone, taken, or not ours
                 continue
-            new = pending.pop(uid)
-            pieces.append((kept, match.start()))
-            if new is not None:
-                pieces.append(_newlines(new, newline))
-            replaced.append((match.start(), match.end()))
-            kept = match.end()
+            new = _newlines(pending.text, newline) if pending.text is not None else ""
+            if not blocks:
+                additions.append(new)
+                continue
+            for n, (start, end) in enumerate(spans[uid]):
+                edits.append((start, end, new if n == 0 else ""))
+        edits.sort()
+        pieces: list[tuple[int, int] | str] = []
+        kept = 0
+        for start, end, new in edits:
+            pieces.extend([(kept, start), new])
+            kept = end
         pieces.append((kept, len(text)))
+        replaced = [(start, end) for start, end, _ in edits]
 
         def untouched(match: re.Match[str]) -> bool:
             return not any(start <= match.start() < end for start, end in replaced)
 
-        additions = [_newlines(t, newline) for t in pending.values() if t is not None]
+        if not edits and not additions:
+            return None, conflicts
         present = {i for m in _VTIMEZONE.finditer(text) if untouched(m) for i in _tzids(m.group(0))}
         additions[:0] = [_newlines(t, newline) for z, t in self._zones.items() if z not in present]
         if additions:
@@ -226,7 +255,21 @@ class IcsBackend(Backend):
             )
             start, end = pieces[where]  # type: ignore[misc]
             pieces[where : where + 1] = [(start, at), "".join(additions), (at, end)]
-        return pieces
+        return pieces, conflicts
+
+
+def _item(parts: list[str], zones: Mapping[str, list[str]]) -> RawItem:
+    """The events of one UID as an item: a calendar with the time zones they use; its etag
+    is the digest of their blocks as they stand in the file (what `flush` checks)."""
+    body = "".join(parts)
+    used = [z for z, ids in zones.items() if any(f"TZID={i}" in body for i in ids)]
+    wrapped = _HEADER + "".join(used) + body + "END:VCALENDAR\r\n"
+    try:
+        wrapped.encode("utf-8")
+    except UnicodeEncodeError:
+        wrapped = wrapped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return RawItem(wrapped, _NOT_UTF8)
+    return RawItem(wrapped, _digest(body))
 
 
 _CHUNK = 1 << 20  # characters encoded at a time
