@@ -174,6 +174,17 @@ class Session:
         with self.opened(read_only=True) as (_, _, plan):
             return plan
 
+    def export(self, output: Path) -> Plan:
+        """Write the reminders to `output`, a file of the tool's own: never over a calendar
+        (the configured ones, or any file holding something else than its reminders)."""
+        from relance_cal import files
+        from relance_cal.backends import ical
+
+        _check_export_target(self.config, output)
+        plan = self.plan()
+        files.write(output, ical.reminder_calendar(plan.reminders, self.now).to_ical())
+        return plan
+
     def sync(self, on_done: Callable[[Change], None]) -> Plan:
         """Read, plan and write: `on_done` hears of each change once it is in the calendar."""
         from relance_cal import engine
@@ -200,3 +211,26 @@ class Session:
             for finding in warnings:
                 self.warn(finding_on(interview.title, day, finding, language))
             state.remember_warned(interview.key, said)
+
+
+def _check_export_target(config: Config, output: Path) -> None:
+    from relance_cal.backends import ical
+
+    target = output.resolve()
+    for table, calendar in (("[source]", config.source), ("[reminders]", config.reminders)):
+        if calendar.backend == "ics" and calendar.path and calendar.path.resolve() == target:
+            raise ConfigError(
+                f"{output}: this is the {table} calendar file; export to another file, "
+                "or to - for the standard output"
+            )
+    try:
+        data = output.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return  # files.write names what is wrong with the folder
+    except OSError as e:
+        raise ConfigError(f"{output}: cannot read it: {e.strerror}") from None
+    if data.strip() and not ical.only_reminders(data):
+        raise ConfigError(
+            f"{output}: holds something else than relance-cal reminders; it is left as it "
+            "is: export to a new file, or to - for the standard output"
+        )

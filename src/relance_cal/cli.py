@@ -285,14 +285,12 @@ def export(session: Session, output: Path | None) -> int:
     from relance_cal.backends import ical
 
     session.identity()
-    plan = session.plan()
-    data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
     if output is None or str(output) == "-":
+        plan = session.plan()
+        data = ical.reminder_calendar(plan.reminders, session.now).to_ical()
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        from relance_cal import files
-
-        files.write(output, data)
+        plan = session.export(output)
     return _report_problems(plan)
 
 

@@ -142,3 +142,28 @@ def test_status_and_dry_run_never_make_a_concurrent_sync_fail(home):
         reader.wait(timeout=120)
     assert all(code == 0 for code, _ in syncs), syncs
     assert len(reminders_in(path)) == 30
+
+
+def test_export_never_writes_over_a_calendar(home, relance):
+    """`export -o` replaces an earlier export, never the calendar nor another file."""
+    calendar_file, config = setup(home, interview("acme-1", "Entretien Acme"))
+    notes = home / "notes.txt"
+    notes.write_text("my notes\n")
+    other = home / "other.ics"
+    other.write_text(calendar(interview("board", "Board meeting")), newline="")
+
+    def export(target: Path):
+        return relance("--config", str(config), "--now", NOW, "export", "-o", str(target))
+
+    for target in (calendar_file, notes, other):
+        before = target.read_bytes()
+        result = export(target)
+        assert result.code == 2 and str(target) in result.err, result
+        assert target.read_bytes() == before
+
+    target = home / "relances.ics"
+    assert export(target).code == 0
+    first = reminders_in(target)
+    assert list(first) == ["acme-1/followup"]
+    assert export(target).code == 0  # an earlier export is replaced
+    assert reminders_in(target).keys() == first.keys()

@@ -835,6 +835,23 @@ def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
     return event
 
 
+def only_reminders(data: bytes) -> bool:
+    """Whether a file is an iCalendar file whose events are all relance-cal reminders (one
+    `export` wrote, which the next export may replace)."""
+    import icalendar
+
+    try:
+        calendar = icalendar.Calendar.from_ical(data.decode("utf-8"))
+    except (UnicodeDecodeError, *_PARSE_ERRORS):
+        return False
+    if not isinstance(calendar, icalendar.Calendar):
+        return False
+    kinds = {c.name for c in calendar.subcomponents}
+    return kinds <= {"VEVENT", "VTIMEZONE"} and all(
+        MARKER_SOURCE in event for event in calendar.walk("VEVENT")
+    )
+
+
 def reminder_calendar(reminders: Sequence[Reminder], stamp: datetime) -> icalendar.Calendar:
     """A VCALENDAR holding `reminders` and the VTIMEZONEs they use."""
     import icalendar
