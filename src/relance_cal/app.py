@@ -196,9 +196,22 @@ class Session:
         return plan
 
     def _warn_once(self, plan: Plan, state: State) -> None:
-        """An interview's warnings the first time, then again only when it changes: cron
-        mails them once."""
+        """An interview's warnings, and an event skipped, the first time, then again only
+        when it changes: cron mails them once."""
         import hashlib
+
+        def digest(*parts: str) -> str:
+            return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+        skipped = set()
+        for problem in plan.problems:
+            key = _SKIPPED + digest(problem.event)
+            skipped.add(key)
+            said = digest(problem.event, problem.reason)
+            if state.warned(key) == said and not self.verbose:
+                plan.said_before.append(problem)
+            state.remember_warned(key, said)
+        state.forget_warned(_SKIPPED, keep=skipped)  # what is fixed is said again if it comes back
 
         from relance_cal.display import finding_on
 
@@ -211,6 +224,9 @@ class Session:
             for finding in warnings:
                 self.warn(finding_on(interview.title, day, finding, language))
             state.remember_warned(interview.key, said)
+
+
+_SKIPPED = "skipped:"  # the state's `warned` keys of skipped events, beside interview keys
 
 
 def _check_export_target(config: Config, output: Path) -> None:

@@ -137,7 +137,8 @@ def _describe(change: Change, config: Config, *, past: bool = False) -> str:
 
 def _report_problems(plan: Plan) -> int:
     for problem in plan.problems:
-        warn(f"skipped {problem.event}: {problem.reason}")
+        if not any(problem is said for said in plan.said_before):
+            warn(f"skipped {problem.event}: {problem.reason}")
     return EXIT_PARTIAL if plan.problems else EXIT_OK
 
 

@@ -56,6 +56,8 @@ class Plan:
     reminders: list[Reminder] = field(default_factory=list)  # what should exist after the run
     dismissed: list[str] = field(default_factory=list)  # uids the user deleted since last run
     problems: list[EventError] = field(default_factory=list)
+    # Events skipped for the same reason by an earlier sync: cron is told once (still exit 1).
+    said_before: list[EventError] = field(default_factory=list)
     written: list[Change] = field(default_factory=list)  # the changes done, once applied
     owner: str = ""  # the calendar marker of this configuration (Calendars.owner)
 

@@ -279,6 +279,15 @@ class State:
     def remember_warned(self, source_key: str, digest: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO warned VALUES (?, ?)", (source_key, digest))
 
+    def forget_warned(self, prefix: str, *, keep: set[str]) -> None:
+        """Forget what was said under keys starting with `prefix`, but for `keep`."""
+        found = self.db.execute(
+            "SELECT source_key FROM warned WHERE substr(source_key, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        gone = [(key,) for (key,) in found.fetchall() if key not in keep]
+        self.db.executemany("DELETE FROM warned WHERE source_key = ?", gone)
+
     # -- public holidays -------------------------------------------------------
 
     def holidays(

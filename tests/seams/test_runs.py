@@ -167,3 +167,30 @@ def test_export_never_writes_over_a_calendar(home, relance):
     assert list(first) == ["acme-1/followup"]
     assert export(target).code == 0  # an earlier export is replaced
     assert reminders_in(target).keys() == first.keys()
+
+
+def test_an_event_skipped_is_said_once_then_again_when_it_changes(home, relance):
+    """Cron mails what sync prints: a skipped event is told by the first sync that meets it,
+    then by `status` every time, by `sync -v`, and by `sync` again once the event changes."""
+    broken = interview("mars@example.org", "Entretien Olympus").replace(
+        "TZID=Europe/Paris", "TZID=Mars/Olympus"
+    )
+    path, config = setup(home, broken, interview("acme-1", "Entretien Acme"))
+
+    def run(*args: str):
+        return relance("--config", str(config), "--now", NOW, *args)
+
+    first = run("sync")
+    assert first.code == 1 and 'skipped "Entretien Olympus"' in first.err, first
+    again = run("sync")
+    assert (again.code, again.err) == (1, "")  # still not handled: exit 1, said once
+    assert "Olympus" in run("status").err
+    assert "Olympus" in run("-v", "sync").err
+
+    text = path.read_text()
+    path.write_text(text.replace("TZID=Mars/Olympus", "TZID=Mars/Gale"), newline="")
+    assert "Mars/Gale" in run("sync").err  # changed: said again
+    path.write_text(text.replace("TZID=Mars/Olympus", "TZID=Europe/Paris"), newline="")
+    assert run("sync").code == 0  # fixed
+    path.write_text(text, newline="")
+    assert "Mars/Olympus" in run("sync").err  # broken again: said again
