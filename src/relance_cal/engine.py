@@ -24,7 +24,7 @@ from relance_cal.backends.base import (
     Outcome,
     RawItem,
 )
-from relance_cal.errors import EventError
+from relance_cal.errors import EventError, event_label
 from relance_cal.interviews import Interview, is_interview, read_interview
 from relance_cal.state import WrittenReminder
 
@@ -114,7 +114,7 @@ def _interviews_of(
         return []
     found = []
     for event in backend.occurrences(item_id, item, window):
-        label = f'"{" ".join(event.summary.split())}" (UID {event.uid})'
+        label = event_label(event.summary, event.uid)
         try:
             if len(event.description) > MAX_DESCRIPTION and is_interview(event, config.detection):
                 raise EventError(
@@ -243,7 +243,7 @@ def plan(
                 draft = reminders.build(kind, a.interview, a.followup, config, natural, templates)
             except Exception as error:  # one interview costs no other
                 result.problems.append(
-                    EventError(f'"{a.interview.title}" (UID {a.interview.uid})', _why(error))
+                    EventError(event_label(a.interview.title, a.interview.uid), _why(error))
                 )
                 continue
             draft = replace(draft, calendar=owner)
@@ -451,7 +451,7 @@ def _after_conflict(
 def _label(change: Change) -> str:
     """The interview a change is about, as its reminder's title names it."""
     title = change.reminder.title if change.reminder else change.existing.title  # type: ignore[union-attr]
-    return f'{change.kind} reminder "{title}"' if title else f"{change.kind} reminder"
+    return f"{change.kind} reminder {event_label(title)}" if title else f"{change.kind} reminder"
 
 
 def _written(reminder: Reminder | ExistingReminder, fate: str = "live") -> WrittenReminder:

@@ -35,15 +35,22 @@ from relance_cal.interviews import KeywordFilter
 if TYPE_CHECKING:
     from relance_cal.config import Detection
 
-_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
-_VTIMEZONE = re.compile(
-    r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
-)
+_NESTED_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n", re.M | re.I)  # searched from offset 1
+_CALENDAR = re.compile(rb"(?:^|[\r\n])(?:\xef\xbb\xbf)?BEGIN:VCALENDAR", re.I)
+_VISIBLE = re.compile(rb"\S")  # an empty file (only blanks) is an empty calendar
+_BROKEN_KEPT = 100_000  # characters kept of an event without END:VEVENT: enough to name it
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
 _SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
 _END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
 _NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
+_BROKEN = "broken:"  # etag of an event without END:VEVENT: "broken:LINE:unclosed|nested"
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
 MAX_REREADS = 5  # a file saved by another program during as many writes in a row: give up
 _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
 _EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
@@ -84,21 +91,38 @@ class IcsBackend(Backend):
         self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
     ) -> SourceChanges:
         data, _ = self._read()
+        if self.role == "source" and data:
+            self._check_readable(data)  # before the token: also a file accepted by an old version
         digest = _digest(data or b"")
         if token == digest:
             return SourceChanges(token=digest, unchanged=True)
         text = (data or b"").decode("utf-8", "surrogateescape")
         del data  # one copy of a large file at a time
-        zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
+        if "\n" not in text:  # old Mac line ends (CR only), or one line
+            text = text.replace("\r", "\r\n")
+        zones = {(z := text[s:e]): _tzids(z) for s, e in ical.components(text, "VTIMEZONE")[0]}
+        vevents, unclosed = ical.components(text, "VEVENT")
+        lines = _Lines(text)
         blocks: dict[str, list[str]] = {}
-        for n, match in enumerate(_VEVENT.finditer(text)):
-            block = match.group(0)
+        broken: dict[str, RawItem] = {}  # uid -> the block of an event without END:VEVENT
+        for n, (start, end) in enumerate(vevents):
+            block = text[start:end]
             if not self._may_matter(block):
                 continue
             uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
             blocks.setdefault(uid, []).append(block)
+            if _NESTED_VEVENT.search(block, 1):  # a BEGIN:VEVENT before the END of this one
+                broken.setdefault(uid, RawItem(block, f"{_BROKEN}{lines.at(start)}:nested"))
+        if unclosed is not None and self._may_matter(block := text[unclosed:]):
+            line = lines.at(unclosed)
+            uid = ical.uid_in(block) or f"(event at line {line} without UID)"
+            blocks.setdefault(uid, []).append(block)
+            broken[uid] = RawItem(block[:_BROKEN_KEPT], f"{_BROKEN}{line}:unclosed")
         items = {}
         for uid, parts in blocks.items():
+            if uid in broken:
+                items[uid] = broken[uid]
+                continue
             body = "".join(parts)
             used = [z for z, ids in zones.items() if any(f"TZID={i}" in body for i in ids)]
             wrapped = _HEADER + "".join(used) + body + "END:VCALENDAR\r\n"
@@ -111,6 +135,20 @@ class IcsBackend(Backend):
             items[uid] = RawItem(wrapped, _digest(body))
         return SourceChanges(items=items, token=digest, full=True)
 
+    def _check_readable(self, data: bytes) -> None:
+        """Refuse a source file that is no iCalendar text a calendar app saved as UTF-8."""
+        wide = next((name for bom, name in _WIDE_BOMS.items() if data.startswith(bom)), None)
+        if wide is not None or b"\x00" in data:
+            raise ConfigError(
+                f"{self.path}: the calendar file is in {wide or 'UTF-16 (it holds NUL bytes)'}, "
+                "which relance-cal does not read: save it as UTF-8"
+            )
+        if _CALENDAR.search(data) is None and _VISIBLE.search(data) is not None:
+            raise ConfigError(
+                f"{self.path}: not an iCalendar file (no BEGIN:VCALENDAR line): check "
+                "[source] path in the config, or export the calendar again as .ics"
+            )
+
     def _may_matter(self, block: str) -> bool:
         """Cheap pre-filter: a keyword in a title or category (what detection reads), or ours."""
         if MARKER_SOURCE in block:
@@ -121,6 +159,14 @@ class IcsBackend(Backend):
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         if item.etag == _NOT_UTF8:
             raise EventError(f"{item_id} in {self.path}", "not valid UTF-8; event skipped")
+        if item.etag and item.etag.startswith(_BROKEN):
+            _, line, what = item.etag.split(":")
+            raise EventError(
+                f"{ical.label_from_text(item.text)} in {self.path}, line {line}",
+                "no END:VEVENT before the next BEGIN:VEVENT; event skipped"
+                if what == "nested"
+                else "no END:VEVENT (the file ends inside this event); event skipped",
+            )
         if item_id.startswith("(event "):
             title = ical.label_from_text(item.text)  # '"Its title"', or words saying it has none
             named = f"{title} {item_id}" if title.startswith('"') else item_id[1:-1]
@@ -132,7 +178,7 @@ class IcsBackend(Backend):
         return None if item_id.startswith("(event ") else item_id
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
-        if item.etag == _NOT_UTF8:
+        if item.etag == _NOT_UTF8 or (item.etag or "").startswith(_BROKEN):
             return None
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
@@ -195,32 +241,41 @@ class IcsBackend(Backend):
         pieces: list[tuple[int, int] | str] = []
         replaced: list[tuple[int, int]] = []
         kept = 0
-        for match in _VEVENT.finditer(text):
-            block = match.group(0)
+        vevents, unclosed = ical.components(text, "VEVENT")
+        for start, end in vevents:
+            block = text[start:end]
             if MARKER_SOURCE not in block:
                 continue  # not ours: never touched
             uid = ical.uid_in(block)
             if uid not in pending:
                 continue
             new = pending.pop(uid)
-            pieces.append((kept, match.start()))
+            pieces.append((kept, start))
             if new is not None:
                 pieces.append(_newlines(new, newline))
-            replaced.append((match.start(), match.end()))
-            kept = match.end()
+            replaced.append((start, end))
+            kept = end
         pieces.append((kept, len(text)))
 
-        def untouched(match: re.Match[str]) -> bool:
-            return not any(start <= match.start() < end for start, end in replaced)
+        def untouched(at: int) -> bool:
+            return not any(start <= at < end for start, end in replaced)
 
         additions = [_newlines(t, newline) for t in pending.values() if t is not None]
-        present = {i for m in _VTIMEZONE.finditer(text) if untouched(m) for i in _tzids(m.group(0))}
+        zones = ical.components(text, "VTIMEZONE")[0]
+        present = {i for s, e in zones if untouched(s) for i in _tzids(text[s:e])}
         additions[:0] = [_newlines(t, newline) for z, t in self._zones.items() if z not in present]
         if additions:
-            ends = [m for m in _END_CALENDAR.finditer(text) if untouched(m)]
+            ends = [m for m in _END_CALENDAR.finditer(text) if untouched(m.start())]
+            if not ends and "\r" in text and "\n" not in text:
+                raise ConfigError(
+                    f"{self.path}: the file has old Mac line ends (CR only), which relance-cal "
+                    "reads but does not write: save it with LF or CRLF line ends, or set "
+                    "[reminders] path to a calendar file of your own"
+                )
             if not ends:
                 raise ConfigError(f"{self.path}: not an iCalendar file (no END:VCALENDAR)")
-            at = ends[-1].start()
+            # Before an event left without END:VEVENT: ours must not become part of it.
+            at = min(ends[-1].start(), len(text) if unclosed is None else unclosed)
             where = next(
                 n for n, p in enumerate(pieces) if isinstance(p, tuple) and p[0] <= at <= p[1]
             )
@@ -240,6 +295,20 @@ def _encoded(text: str, pieces: list[tuple[int, int] | str]) -> Iterator[bytes]:
         start, end = piece
         for at in range(start, end, _CHUNK):
             yield text[at : min(at + _CHUNK, end)].encode("utf-8", "surrogateescape")
+
+
+class _Lines:
+    """Line numbers of offsets of one text, asked in increasing order: one pass in all."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._at = 0
+        self._line = 1
+
+    def at(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._at, offset)
+        self._at = offset
+        return self._line
 
 
 def _tzids(vtimezone: str) -> list[str]:
