@@ -104,20 +104,34 @@ class IcsBackend(Backend):
         vevents, unclosed = ical.components(text, "VEVENT")
         lines = _Lines(text)
         blocks: dict[str, list[str]] = {}
-        broken: dict[str, RawItem] = {}  # uid -> the block of an event without END:VEVENT
+        broken: dict[str, RawItem] = {}  # uid -> the text of an event without END:VEVENT
+
+        def open_event(start: int, stop: int, why: str) -> None:
+            block = text[start:stop]
+            if self._may_matter(block):
+                line = lines.at(start)
+                uid = ical.uid_in(block) or f"(event at line {line} without UID)"
+                blocks.setdefault(uid, [])
+                broken.setdefault(uid, RawItem(block[:_BROKEN_KEPT], f"{_BROKEN}{line}:{why}"))
+
         for n, (start, end) in enumerate(vevents):
+            # A BEGIN:VEVENT before this one's END: each event up to it lacks its END, the
+            # last one is whole (the file's span stays one: see `_pieces`).
+            for inner in _NESTED_VEVENT.finditer(text, start + 1, end):
+                open_event(start, inner.start(), "nested")
+                start = inner.start()
             block = text[start:end]
             if not self._may_matter(block):
                 continue
+            if MARKER_SOURCE in block and start != vevents[n].start:
+                continue  # a reminder after an event without END: unreadable as ours, kept
             uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
             blocks.setdefault(uid, []).append(block)
-            if _NESTED_VEVENT.search(block, 1):  # a BEGIN:VEVENT before the END of this one
-                broken.setdefault(uid, RawItem(block, f"{_BROKEN}{lines.at(start)}:nested"))
-        if unclosed is not None and self._may_matter(block := text[unclosed:]):
-            line = lines.at(unclosed)
-            uid = ical.uid_in(block) or f"(event at line {line} without UID)"
-            blocks.setdefault(uid, []).append(block)
-            broken[uid] = RawItem(block[:_BROKEN_KEPT], f"{_BROKEN}{line}:unclosed")
+        if unclosed is not None:
+            for inner in _NESTED_VEVENT.finditer(text, unclosed + 1):
+                open_event(unclosed, inner.start(), "nested")
+                unclosed = inner.start()
+            open_event(unclosed, len(text), "unclosed")
         items = {}
         for uid, parts in blocks.items():
             if uid in broken:
