@@ -1,5 +1,7 @@
 """The errors a user may see: each carries an actionable message and an exit code."""
 
+import re
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
@@ -62,14 +64,15 @@ class EventError(Exception):
     """
 
     def __init__(self, event: str, reason: str) -> None:
-        event = shortened(" ".join(event.splitlines()), MAX_EVENT_NAME)
-        lines = reason.strip().splitlines()
-        reason = shortened(lines[0].strip() if lines else "", MAX_REASON)
+        # Only line breaks go: other control characters are shown escaped (`display.escape`).
+        event = shortened(_LINE_BREAKS.sub(" ", event), MAX_EVENT_NAME)
+        reason = shortened(_LINE_BREAKS.split(reason.strip(), maxsplit=1)[0].strip(), MAX_REASON)
         super().__init__(f"{event}: {reason}")
         self.event = event
         self.reason = reason
 
 
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 MAX_TITLE = 80  # characters of an event's title quoted in a message
 MAX_EVENT_NAME = 400  # the whole name of an event in a message: title, UID, file, line
 MAX_REASON = 200  # characters of why it was skipped (a library's message, first line)

@@ -450,7 +450,7 @@ def _instant(value: date, zone: tzinfo | None) -> datetime:
 
 
 def _label(uid: str, summary: str) -> str:
-    return event_label(_CONTROL.sub(" ", summary[: MAX_TITLE * 8]), _CONTROL.sub(" ", uid))
+    return event_label(_CONTROL.sub(" ", summary[: MAX_TITLE * 8]), uid)
 
 
 def label_from_text(raw: str) -> str:
