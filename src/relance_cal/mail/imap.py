@@ -226,6 +226,15 @@ class ImapMailbox:
                 raise
             except imaplib.IMAP4.error:
                 raise refused from None
+            # What the server can do once logged in (UIDPLUS, CONDSTORE): said with the
+            # login's answer by most servers, else asked.
+            said = conn.untagged_responses.pop("CAPABILITY", None)
+            if said:
+                conn.capabilities = tuple(said[-1].decode("ascii", "replace").upper().split())
+            else:
+                conn.capabilities = tuple(
+                    self._ok(conn.capability(), "CAPABILITY")[-1].decode().upper().split()
+                )
 
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
