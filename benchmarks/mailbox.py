@@ -68,8 +68,7 @@ def _message(n: int, sender: str, to: str, moment: datetime) -> bytes:
     return (
         f"From: {sender}\r\nTo: {to}\r\nSubject: Message {n}\r\n"
         f"Date: {moment.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
-        f"Message-ID: <{n}.bench@example.net>\r\n\r\n"
-        + "Bonjour,\r\n" * 40
+        f"Message-ID: <{n}.bench@example.net>\r\n\r\n" + "Bonjour,\r\n" * 40
     ).encode()
 
 
@@ -196,7 +195,8 @@ def main() -> None:
             "",
             "Reproduce with `python benchmarks/mailbox.py --write` (Dovecot 2.3 on 127.0.0.1,",
             f"plain login; {MESSAGES:,} messages, {SENT_SHARE:,} of them in Sent, 2 % from or to",
-            f"the recruiters of {INTERVIEWS} interviews; written as maildir files in {filled:.1f} s).",
+            f"the recruiters of {INTERVIEWS} interviews; written as maildir files in "
+            f"{filled:.1f} s).",
             "Whole processes, spawn to exit; medians. The no-new-mail rows are paired run for",
             f"run ({PAIRS} pairs).",
             "",
