@@ -25,6 +25,7 @@ from relance_cal import display, policy
 from relance_cal.config import PolicySettings
 from relance_cal.engine import Row
 from relance_cal.interviews import Interview
+from relance_cal.model import Finding
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = "2026-03-06T10:00"
@@ -226,7 +227,7 @@ def test_calendar_text_is_escaped_in_the_table():
         end=start.replace(hour=15),
         company=f"Evil{PAYLOAD}\x9d52;c;aGk=\x9c",
         position="Dev\u202egnp.exe",
-        warnings=(f"announced answer {PAYLOAD!s} not understood",),
+        warnings=(Finding("not_understood", "announced", str(PAYLOAD)),),
     )
     now = datetime(2026, 3, 6, 10, tzinfo=PARIS)
     [assessment] = policy.assess([interview], now, PolicySettings())
@@ -273,7 +274,7 @@ def test_no_line_is_wider_than_the_terminal(names, width, language):
             end=start.replace(hour=15),
             company=company,
             position=position,
-            warnings=(title,),
+            warnings=(Finding("not_understood", "status", title),),
         )
         for n, (company, position, title) in enumerate(names)
     ]

@@ -37,14 +37,15 @@ def test_a_value_not_understood_reaches_cron_once_and_again_when_the_event_chang
     cal.write_text(calendar(unclear))
     first = run("sync")
     assert first.code == 0
-    assert (
-        'relance-cal: "Entretien - Acme - Analyste" on 2026-12-01: announced answer "bientôt"'
-        in (first.err)
+    assert first.err == (
+        "relance-cal: « Entretien - Acme - Analyste » du 2026-12-01 : réponse annoncée "
+        "« bientôt » non compris ; attendu : une date (2026-12-04, 04/12, 12 décembre, "
+        "vendredi) ou un délai (5 jours, 2 semaines, 1 mois)\n"
     )
     assert run("sync").err == ""  # said once: the cron mail comes once
     assert "bientôt" in run("status").out  # status shows it always
     replace_user_events(cal, unclear.replace("bientôt", "prochainement"))
-    assert '"prochainement" not understood' in run("sync").err
+    assert "« prochainement » non compris" in run("sync").err
     assert run("sync").err == ""
 
 
@@ -52,9 +53,34 @@ def test_a_doubtful_title_warns_and_names_no_company(setup):
     cal, _, run = setup
     cal.write_text(calendar(interview("t@x", "Entretien tel", "")))
     result = run("sync")
-    assert 'company not found in the title; add "Entreprise : …" to the event' in result.err
+    assert "entreprise introuvable dans le titre ; ajoutez « Entreprise : … »" in result.err
     [row] = json.loads(run("status", "--json").out)
     assert row["company"] is None
+    # The JSON stays as the contract gives it, whatever the language.
+    assert row["warnings"] == ['company not found in the title; add "Entreprise : …" to the event']
+
+
+def test_warnings_speak_the_configured_language(home, relance):
+    cal = home / "perso.ics"
+    config = write_config(home, cal)
+    config.write_text(config.read_text().replace('language = "fr"', 'language = "en"'))
+    cal.write_text(calendar(interview("t@x", "Entretien tel", "Urgence : peut-être")))
+
+    def run(*args: str):
+        return relance("--config", str(config), "--now", NOW, *args)
+
+    assert run("sync").err.splitlines() == [
+        'relance-cal: "Entretien tel" on 2026-12-01: urgency "peut-être" not understood; '
+        "expected oui or non",
+        'relance-cal: "Entretien tel" on 2026-12-01: company not found in the title; '
+        'add "Entreprise : …" to the event',
+    ]
+    shown = run("status").out
+    assert '! urgency "peut-être" not understood; expected oui or non' in shown
+    config.write_text(config.read_text().replace('language = "en"', 'language = "fr"'))
+    shown = run("status").out
+    assert "! urgence « peut-être » non compris ; attendu : oui ou non" in shown
+    assert "! entreprise introuvable dans le titre" in shown
 
 
 def test_dry_run_writes_no_memory_of_warnings(setup):

@@ -208,14 +208,14 @@ class Session:
         mails them once."""
         import hashlib
 
-        from relance_cal.display import escape
+        from relance_cal.display import finding_on
 
         for row in plan.rows:
             interview, warnings = row.assessment.interview, row.assessment.warnings
             said = hashlib.sha256(repr((interview, warnings)).encode()).hexdigest()
             if not warnings or state.warned(interview.key) == said:
                 continue
-            day = interview.start.date().isoformat()
-            for warning in warnings:
-                self.warn(f'"{escape(interview.title)}" on {day}: {escape(warning)}')
+            day, language = interview.start.date(), self.config.language
+            for finding in warnings:
+                self.warn(finding_on(interview.title, day, finding, language))
             state.remember_warned(interview.key, said)

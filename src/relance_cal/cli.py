@@ -245,7 +245,7 @@ def _row_json(row: Row, language: str) -> dict[str, Any]:
         "beyond_max_days": f.beyond_max_days,
         "status": a.status,
         "reminder_at": row.reminder_at.isoformat() if row.reminder_at else None,
-        "warnings": list(a.warnings),
+        "warnings": [display.say(finding, "en") for finding in a.warnings],
         "answered_at": a.answered_at.isoformat() if a.answered_at else None,
         "id": display.short_id(i.key),
         "language": i.language or language,

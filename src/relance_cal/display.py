@@ -21,6 +21,7 @@ from relance_cal.text import fold
 
 if TYPE_CHECKING:
     from relance_cal.engine import Row
+    from relance_cal.model import Finding
 
 ID_LENGTH = 6  # hex digits: one in 16 million that two interviews share an id
 # Statuses written on (or said by) the interview: a follow-up moment means nothing for them.
@@ -97,6 +98,72 @@ _TEXTS = {
         "several": "{wanted} correspond à {count} entretiens ; donnez son id :",
     },
 }  # fmt: skip
+# What a finding says, by language: the field's name and the values the tool reads.
+_FINDINGS = {
+    "en": {
+        "not_understood": '{field} "{value}" not understood; expected {expected}',
+        "no_company": 'company not found in the title; add "Entreprise : …" to the event',
+        "announced_before": (
+            "announced answer date {value} is before the interview ({interview_day}); ignored"
+        ),
+        "on": '"{title}" on {day}: {finding}',
+        "fields": {
+            "civility": ("civility", "Madame or Monsieur"),
+            "language": ("language", "fr or en"),
+            "size": ("company size", "grand groupe, PME, ETI or startup"),
+            "urgency": ("urgency", "oui or non"),
+            "status": ("status", "en attente, relancé, refusé, offre or abandon"),
+            "announced": (
+                "announced answer",
+                "a date (2026-12-04, 04/12, 12 décembre, vendredi) "
+                "or a delay (5 jours, 2 semaines, 1 mois)",
+            ),
+        },
+    },
+    "fr": {
+        "not_understood": "{field} « {value} » non compris ; attendu : {expected}",
+        "no_company": (
+            "entreprise introuvable dans le titre ; ajoutez « Entreprise : … » à l'événement"
+        ),
+        "announced_before": (
+            "date de réponse annoncée {value} antérieure à l'entretien ({interview_day}) ; ignorée"
+        ),
+        "on": "« {title} » du {day} : {finding}",
+        "fields": {
+            "civility": ("civilité", "Madame ou Monsieur"),
+            "language": ("langue", "fr ou en"),
+            "size": ("taille d'entreprise", "grand groupe, PME, ETI ou startup"),
+            "urgency": ("urgence", "oui ou non"),
+            "status": ("statut", "en attente, relancé, refusé, offre ou abandon"),
+            "announced": (
+                "réponse annoncée",
+                "une date (2026-12-04, 04/12, 12 décembre, vendredi) "
+                "ou un délai (5 jours, 2 semaines, 1 mois)",
+            ),
+        },
+    },
+}
+
+
+def say(finding: Finding, language: str) -> str:
+    """A finding in words (not escaped); in English, what `status --json` gives."""
+    texts = _FINDINGS[language]
+    field, expected = texts["fields"].get(finding.field, (finding.field, ""))
+    return texts[finding.kind].format(
+        field=field,
+        expected=expected,
+        value=finding.value,
+        interview_day=finding.interview_day.isoformat() if finding.interview_day else "",
+    )
+
+
+def finding_on(title: str, day: date, finding: Finding, language: str) -> str:
+    """A finding about one event, named by its title and day, as `sync` warns it."""
+    return _FINDINGS[language]["on"].format(
+        title=escape(title), day=day.isoformat(), finding=escape(say(finding, language))
+    )
+
+
 # The headers of a draft, as the reminder's description writes them (docs/reminder-events.md).
 DRAFT_HEADERS = {"fr": ("À\u00a0:", "Objet\u00a0:"), "en": ("To:", "Subject:")}
 
@@ -196,8 +263,8 @@ def status_table(
     for row, row_cells in zip(rows, cells, strict=True):
         style = _STYLES.get(row.assessment.status) if colour else None
         lines.append(_line(row_cells, widths, style, width, status_at=len(widths) - 2))
-        for warning in row.assessment.warnings:
-            lines.extend(_wrapped(f"! {escape(warning)}", width, indent="  "))
+        for finding in row.assessment.warnings:
+            lines.extend(_wrapped(f"! {escape(say(finding, language))}", width, indent="  "))
     lines.append("")
     if any(r.assessment.followup.beyond_max_days for r in rows):
         lines.extend(_wrapped(texts["beyond"].format(days=max_days), width))

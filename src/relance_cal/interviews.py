@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from relance_cal.errors import EventError
+from relance_cal.model import Finding
 from relance_cal.text import fold, fold_with_origin, html_to_text
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ Urgency = Literal["urgent", "normal"]
 CompanySize = Literal["large", "sme", "startup", "unknown"]
 Outcome = Literal["followed_up", "rejected", "offer", "withdrawn"]
 Unit = Literal["days", "business_days", "weeks", "months"]
-
-COMPANY_NOT_FOUND = 'company not found in the title; add "Entreprise : …" to the event'
 
 # Text read from an event, in characters: enough for any real title or value, and a bound on
 # the work a hostile one can cost.
@@ -59,7 +58,7 @@ class Interview:
     points: tuple[str, ...] = ()
     outcome: Outcome | None = None
     cancelled: bool = False  # STATUS:CANCELLED, or declined by the user
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
     # The recruiter's civility, from "Recruteuse" / "Recruteur" or a "Civilité" line:
     # "f" (Madame, Ms), "m" (Monsieur, Mr), None when not said.
     civility: Literal["f", "m"] | None = None
@@ -182,7 +181,7 @@ def read_interview(event: SourceEvent, detection: Detection, zone: ZoneInfo) -> 
         company = _company_from_domain(recruiter_email)
     warnings = fields.warnings
     if company is None:
-        warnings.append(COMPANY_NOT_FOUND)
+        warnings.append(Finding("no_company"))
     return Interview(
         key=event.key,
         uid=event.uid,
@@ -305,7 +304,7 @@ class _MetadataReader:
         self.announced: Announced | None = None
         self.points: list[str] = []
         self.outcome: Outcome | None = None
-        self.warnings: list[str] = []
+        self.warnings: list[Finding] = []
 
     def read(self, description: str) -> _MetadataReader:
         in_points = False
@@ -337,25 +336,25 @@ class _MetadataReader:
         elif field == "civility":
             civility = _CIVILITIES.get(folded)
             if civility is None:
-                self._warn("civility", value, "Madame or Monsieur")
+                self._warn("civility", value)
             else:
                 self.civility = civility
         elif field == "language":
             language = _LANGUAGES.get(folded)
             if language is None:
-                self._warn("language", value, "fr or en")
+                self._warn("language", value)
             else:
                 self.language = language
         elif field == "size":
             size = _SIZES.get(folded)
             if size is None:
-                self._warn("company size", value, "grand groupe, PME, ETI or startup")
+                self._warn("size", value)
             else:
                 self.size = size
         elif field == "urgency":
             urgency = _URGENCIES.get(folded)
             if urgency is None:
-                self._warn("urgency", value, "oui or non")
+                self._warn("urgency", value)
             else:
                 self.urgency = urgency
         elif field == "outcome":
@@ -365,25 +364,20 @@ class _MetadataReader:
                     self.outcome = _OUTCOMES[" ".join(words[:n])]
                     break
             else:
-                self._warn("status", value, "en attente, relancé, refusé, offre or abandon")
+                self._warn("status", value)
         elif field == "announced":
             announced = _announced(value, self.interview_day)
             if announced is None:
-                self._warn(
-                    "announced answer",
-                    value,
-                    "a date (2026-12-04, 04/12, 12 décembre, vendredi) "
-                    "or a delay (5 jours, 2 semaines, 1 mois)",
-                )
+                self._warn("announced", value)
             else:
                 self.announced = announced
 
     def _add_points(self, items: list[str]) -> None:
         self.points.extend(p for p in (_clean(i) for i in items) if p)
 
-    def _warn(self, field: str, value: str, expected: str) -> None:
+    def _warn(self, field: str, value: str) -> None:
         shown = value if len(value) <= 60 else value[:57] + "..."
-        self.warnings.append(f'{field} "{shown}" not understood; expected {expected}')
+        self.warnings.append(Finding("not_understood", field, shown))
 
 
 def _metadata_line(line: str) -> tuple[str, str | None, str]:

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,23 @@ class Person:
     name: str | None = None
     is_self: bool = False  # Google's `self` attendee / organizer
     partstat: str | None = None  # iCalendar PARTSTAT, upper case (Google responseStatus mapped)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something written on an event that the tool could not use; `display.say` words it in
+    the configured language (the core stays free of wording).
+
+    - "not_understood": the `field` line's `value` is none the tool reads;
+    - "no_company": neither the title nor a line names the company;
+    - "announced_before": the announced answer date `value` is before the interview's day
+      `interview_day`, so it is ignored.
+    """
+
+    kind: Literal["not_understood", "no_company", "announced_before"]
+    field: str = ""  # civility, language, size, urgency, status, announced
+    value: str = ""
+    interview_day: date | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from relance_cal.model import Finding
 from relance_cal.text import fold
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class FollowUp:
     rule: Rule
     beyond_max_days: bool = False
     announced_on: date | None = None  # D, when the rule is `announced`
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Assessment:
     interview: Interview
     followup: FollowUp
     status: Status
-    warnings: tuple[str, ...]
+    warnings: tuple[Finding, ...]
     answered_at: datetime | None = None  # the recruiter's first message after it (docs/mailbox.md)
 
 
@@ -104,7 +105,7 @@ def end_moment(interview: Interview, settings: PolicySettings) -> datetime:
 
 def announced_date(
     interview: Interview, settings: PolicySettings
-) -> tuple[date | None, tuple[str, ...]]:
+) -> tuple[date | None, tuple[Finding, ...]]:
     """D, the date the recruiter said they would answer by, and warnings about it."""
     announced = interview.announced
     if announced is None:
@@ -122,10 +123,7 @@ def announced_date(
     else:
         return None, ()
     if day < t0_day:
-        return None, (
-            f"announced answer date {day.isoformat()} is before the interview "
-            f"({t0_day.isoformat()}); ignored",
-        )
+        return None, (Finding("announced_before", "announced", day.isoformat(), t0_day),)
     return day, ()
 
 

@@ -346,4 +346,4 @@ def test_hostile_event_text_is_read_in_linear_time(tmp_path: Path, title: str, d
     interview = read_interview(occurrence, detection, PARIS)
     took = time.monotonic() - started
     assert interview is not None and took < 0.5, took
-    assert len(interview.title) <= 500 and all(len(w) < 200 for w in interview.warnings)
+    assert len(interview.title) <= 500 and all(len(w.value) < 200 for w in interview.warnings)
