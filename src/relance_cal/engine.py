@@ -30,7 +30,7 @@ from relance_cal.state import WrittenReminder
 
 if TYPE_CHECKING:
     from relance_cal.config import Config
-    from relance_cal.model import Reminder, Window
+    from relance_cal.model import MailFact, Reminder, Window
     from relance_cal.policy import Assessment
     from relance_cal.state import State
 
@@ -201,8 +201,11 @@ def plan(
     unreadable: Collection[str] = frozenset(),
     owner: str = "",
     foreign: Collection[str] = frozenset(),
+    mail: Mapping[str, MailFact] | None = None,
 ) -> Plan:
-    """Decide every reminder: what to create, update, delete, and what each interview shows."""
+    """Decide every reminder: what to create, update, delete, and what each interview shows.
+
+    `mail`: what the mailbox showed of each interview, by key (docs/mailbox.md)."""
     result = Plan(owner=owner)
     dismissed_uids = {uid for uid, w in written.items() if w.fate == "dismissed"}
     for uid, w in written.items():
@@ -227,7 +230,7 @@ def plan(
     }
     settings = config.policy
     assessments = policy.assess(
-        interviews, now, settings, written=ever_followup, dismissed=dismissed_keys
+        interviews, now, settings, written=ever_followup, dismissed=dismissed_keys, mail=mail
     )
 
     wanted: set[str] = set()
@@ -472,8 +475,11 @@ def run(
     now: datetime,
     templates: object,
     window: Window,
+    mail: Callable[[list[Interview]], Mapping[str, MailFact]] | None = None,
 ) -> Plan:
-    """Read the calendars into the state's cache and plan every reminder (no write yet)."""
+    """Read the calendars into the state's cache and plan every reminder (no write yet).
+
+    `mail`, when a mailbox is configured, tells what it shows of the interviews read."""
     read(calendars, state, window)
     source_items = state.items(calendars.source.identity)
     interviews, problems, unreadable = interviews_from(
@@ -495,6 +501,7 @@ def run(
         unreadable=unreadable,
         owner=owner,
         foreign=foreign,
+        mail=mail(interviews) if mail is not None else None,
     )
     result.problems[:0] = problems
     return result
