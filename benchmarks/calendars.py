@@ -17,6 +17,10 @@ PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
 HISTORY = timedelta(days=4 * 365)  # events reach this far back...
 AHEAD = timedelta(days=180)  # ...and this far ahead
+# A calendar mostly in the future (issue 14): this share of the ordinary events in the
+# coming three years, the rest over the four years back; interviews as in the others.
+FUTURE_SHARE = 0.9
+FUTURE_AHEAD = timedelta(days=3 * 365)
 INTERVIEW_SHARE = 0.02
 STAMP = "20260101T000000Z"
 ME = "camille@example.org"
@@ -145,12 +149,15 @@ class Event:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def generate(size: int, seed: int = 7) -> list[Event]:
-    """`size` events; 2 % interviews, spread like the rest (the last ones two months ahead)."""
-    rng = random.Random(seed * 1_000_003 + size)
+def generate(size: int, seed: int = 7, *, future: bool = False) -> list[Event]:
+    """`size` events; 2 % interviews, spread like the rest (the last ones two months ahead).
+
+    `future`: the ordinary events mostly ahead (FUTURE_SHARE of them in FUTURE_AHEAD).
+    """
+    rng = random.Random(seed * 1_000_003 + size + (1 if future else 0))
     interviews = max(1, round(size * INTERVIEW_SHARE))
     events = [_interview(rng, n, ahead=n == 0) for n in range(interviews)]
-    events += [_ordinary(rng, n) for n in range(size - interviews)]
+    events += [_ordinary(rng, n, future=future) for n in range(size - interviews)]
     rng.shuffle(events)
     return events
 
@@ -185,10 +192,15 @@ def _paragraphs(rng: random.Random, size: int) -> str:
     return "\n".join(lines)
 
 
-def _ordinary(rng: random.Random, n: int) -> Event:
+def _ordinary(rng: random.Random, n: int, *, future: bool = False) -> Event:
     uid = f"ev-{n:06d}-{rng.getrandbits(32):08x}@bench.example.org"
     kind = rng.random()
-    wall = _moment(rng, HISTORY, AHEAD)
+    if not future:
+        wall = _moment(rng, HISTORY, AHEAD)
+    elif rng.random() < FUTURE_SHARE:
+        wall = _moment(rng, timedelta(0), FUTURE_AHEAD)
+    else:
+        wall = _moment(rng, HISTORY, timedelta(0))
     description = ""
     roll = rng.random()
     if roll < 0.06:

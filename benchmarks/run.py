@@ -2,6 +2,11 @@
 
     python benchmarks/run.py [--quick] [--sizes 1000,10000,50000] [--repeat 5]
                              [--backends ics,caldav,google] [--output docs/benchmarks.md]
+    python benchmarks/run.py --only caldav-future [--repeat 3]
+
+The full run (CalDAV at 50,000 events) also measures the first sync of a 50,000-event
+calendar mostly in the future (issue 14); `--only caldav-future` measures it alone and
+puts its target row and section into the existing --output in place.
 
 Needs the test extra (`pip install -e ".[test]"`: Radicale) and, for its baseline,
 vdirsyncer (`pip install vdirsyncer`; the rows are skipped with a note without it).
@@ -22,6 +27,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -366,28 +372,37 @@ class IcsScenario(Scenario):
 
 
 class RadicaleServer:
-    """One Radicale for every size, its storage kept in the work folder between runs."""
+    """One Radicale for every calendar, its storage kept in the work folder between runs.
 
-    def __init__(self, root: Path, sizes_events: dict[int, list[calendars.Event]]) -> None:
+    Calendars are keyed by their size, or by a name (FUTURE) for the other kinds.
+    """
+
+    def __init__(self, root: Path, keyed_events: dict[int | str, list[calendars.Event]]) -> None:
         self.root = root
         (root / "collections").mkdir(parents=True, exist_ok=True)
-        self.paths = {}
+        self.paths: dict[int | str, str] = {}
+        self.cached: dict[int | str, float] = {}  # seconds building the item cache of a new one
         fresh = []
-        for size, events in sizes_events.items():
-            name = f"bench-{size}-g{GENERATION}"
-            self.paths[size] = f"/{servers.USER}/{name}/"
+        for key, events in keyed_events.items():
+            name = f"bench-{key}-g{GENERATION}"
+            self.paths[key] = f"/{servers.USER}/{name}/"
             objects = {calendars.object_name(e): calendars.ics_object(e) for e in events}
             if _sync_storage(root, name, objects):
-                fresh.append(size)
+                fresh.append(key)
         self._context = servers.radicale(root)
         port = self._context.__enter__()
         self.dav = servers.Dav(port)
         self.relay = servers.Relay(port)
-        for size in sizes_events:
+        for key, events in keyed_events.items():
             began = time.perf_counter()
-            self.dav.request("PROPFIND", self.paths[size], "", {"Depth": "1"})
-            if size in fresh:
-                print(f"  Radicale cached {size} events in {time.perf_counter() - began:.0f} s")
+            self.dav.request("PROPFIND", self.paths[key], "", {"Depth": "1"})
+            if key in fresh:
+                self.cached[key] = time.perf_counter() - began
+                print(
+                    f"  Radicale cached {len(events)} events ({key}) in "
+                    f"{time.perf_counter() - began:.0f} s",
+                    flush=True,
+                )
         self.facts: dict[int, dict[str, float]] = {}
 
     def measure_facts(self, size: int, window_start: datetime) -> dict[str, float]:
@@ -466,13 +481,15 @@ class CalDAVScenario(Scenario):
         server: RadicaleServer,
         *,
         shared: bool = False,
+        key: int | str | None = None,
     ) -> None:
         super().__init__(size, events, home)
         self.server = server
-        self.path = server.paths[size]
+        key = size if key is None else key
+        self.path = server.paths[key]
         self.source = self.path
         self.shared = shared
-        self.reminders = self.path if shared else f"/{servers.USER}/reminders-{size}/"
+        self.reminders = self.path if shared else f"/{servers.USER}/reminders-{key}/"
         self.relay = server.relay
         self.written: set[str] = set()
         account = (
@@ -591,6 +608,197 @@ class CalDAVScenario(Scenario):
         again = measure("vdirsyncer no-change sync", repeat, run)
         shutil.rmtree(where / "local", ignore_errors=True)
         return [first, again]
+
+
+# --- CalDAV, a calendar mostly in the future (issue 14) --------------------------------------
+
+FUTURE = "future-50000"  # the calendar's key in RadicaleServer
+FUTURE_SIZE = 50_000
+FUTURE_HEADING = f"## caldav, {FUTURE_SIZE:,} events mostly in the future (issue 14)"
+FUTURE_GOAL = f"caldav {FUTURE_SIZE:,} mostly future: first sync peak RSS < 250 MB, the window only"
+_TIME_RANGE = re.compile(rb'<C:time-range start="([0-9TZ]+)"(?: end="([0-9TZ]+)")?')
+
+
+@dataclass
+class Listed:
+    """Radicale's answer to one calendar-query, asked directly (not counted)."""
+
+    objects: int
+    size: int  # bytes of iCalendar text in it
+    refused: str = ""  # why Radicale refused it whole (then asked half a year at a time)
+
+
+@dataclass
+class FutureRun:
+    first: Measure
+    baselines: list[Measure]
+    asked: tuple[str, str | None]  # the time-range of the first sync's calendar-query
+    window: Listed  # what Radicale answers to that query
+    open_ended: Listed  # to the same query without its end: the first sync before issue 14
+
+
+def future_events() -> list[calendars.Event]:
+    return calendars.generate(FUTURE_SIZE, future=True)
+
+
+def future_run(
+    server: RadicaleServer, events: list[calendars.Event], home: Path, repeat: int
+) -> FutureRun:
+    """The first sync of the calendar mostly in the future, and what its query reads."""
+    scenario = CalDAVScenario(FUTURE_SIZE, events, home, server, key=FUTURE)
+    first = measure("first sync", repeat, scenario.sync, lambda _: scenario.reset())
+    queries = [
+        body
+        for path, body in first.samples[-1].counts.reports
+        if path == scenario.path and b"calendar-query" in body
+    ]
+    assert len(queries) == 1, f"expected one calendar-query of the source, got {len(queries)}"
+    [query] = queries
+    found = _TIME_RANGE.search(query)
+    assert found is not None, query
+    start, end = (v.decode() if v else None for v in found.groups())
+    window_ = _listed(server, scenario.path, query)
+    open_ended = _listed(
+        server, scenario.path, _TIME_RANGE.sub(f'<C:time-range start="{start}"'.encode(), query)
+    )
+    baselines = scenario.baselines(1, issue9=False)  # the bare window search: once (a minute)
+    scenario.close()
+    return FutureRun(first, baselines, (start, end), window_, open_ended)
+
+
+def _listed(server: RadicaleServer, path: str, query: bytes) -> Listed:
+    """The objects `query` lists and the size of the answer. Radicale refuses an answer of
+    more than 10,000 events (`max_expand_occurrence`): then it is asked half a year at a
+    time, each object counted once."""
+    status, answered = _ask(server.dav, path, query)
+    if status == 207:
+        return Listed(len(answered), sum(answered.values()))
+    log = (server.root / "radicale.log").read_text(errors="replace").splitlines()
+    refused = next((line.split(": ", 1)[-1] for line in reversed(log) if "Bad REPORT" in line), "")
+    found = _TIME_RANGE.search(query)
+    assert status == 400 and found is not None and not found.group(2), (status, refused)
+    begin = datetime.strptime(found.group(1).decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    last = calendars.NOW + calendars.FUTURE_AHEAD + timedelta(days=31)
+    answered = {}
+    while True:
+        end = begin + timedelta(days=182)
+        bounds = f'<C:time-range start="{_utc(begin)}"'
+        bounds += f' end="{_utc(end)}"' if begin < last else ""  # the last piece: no end
+        status, piece = _ask(server.dav, path, _TIME_RANGE.sub(bounds.encode(), query))
+        assert status == 207, status
+        answered.update(piece)
+        if begin >= last:
+            break
+        begin = end
+    return Listed(len(answered), sum(answered.values()), refused or f"status {status}")
+
+
+def _ask(dav: servers.Dav, path: str, query: bytes) -> tuple[int, dict[str, int]]:
+    """The status of a REPORT and, when 207, the size of each object's text by href."""
+    from xml.etree import ElementTree
+
+    status, _, content = dav.request("REPORT", path, query.decode("utf-8"), {"Depth": "1"})
+    if status != 207:
+        return status, {}
+    sizes = {}
+    for node in ElementTree.fromstring(content).iter("{DAV:}response"):
+        href = node.findtext("{DAV:}href") or ""
+        if not href.endswith("/"):
+            text = node.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data") or ""
+            sizes[href] = len(text.encode("utf-8"))
+    return status, sizes
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def future_target(run: FutureRun) -> Target:
+    start, end = run.asked
+    first, before = run.first, run.open_ended
+    refused = " and Radicale refuses it" if before.refused else ""
+    return Target(
+        "14",
+        FUTURE_GOAL,
+        f"{first.rss_mb:.0f} MB; asked {start} to {end or '(no end)'}: "
+        f"{run.window.objects:,} objects ({_bytes(run.window.size)}), where the open-ended "
+        f"query lists {before.objects:,} ({_bytes(before.size)}){refused}; "
+        f"{first.seconds:.2f} s, {_span(first.requests)} requests, {_bytes(first.transferred)}",
+        first.rss_mb < 250 and end is not None,
+    )
+
+
+def future_section(run: FutureRun, standalone: list[str] | None = None) -> list[str]:
+    """The report's section; `standalone`: the lines saying where and how it was measured
+    (when the rest of the report comes from another run)."""
+    start, end = run.asked
+    window_, before = run.window, run.open_ended
+    search = run.baselines[0] if run.baselines else None
+    lines = [FUTURE_HEADING, ""]
+    if standalone:
+        lines += [*standalone, ""]
+    lines += [
+        f"- The calendar: {FUTURE_SIZE:,} events (benchmarks/calendars.py, "
+        f"`generate({FUTURE_SIZE}, future=True)`):",
+        f"  {calendars.FUTURE_SHARE * 100:.0f} % of the ordinary events in the "
+        f"{calendars.FUTURE_AHEAD.days // 365} years after now, the rest over the four years",
+        "  before; interviews (2 %) as in the other calendars (four years back to two months",
+        "  ahead). Radicale on 127.0.0.1 with its default settings, its storage written",
+        "  straight into its folder and its item cache kept in --workdir; the reminders in a",
+        "  calendar of their own.",
+        f"- The first sync's calendar-query asks for {start} to {end or '(no end)'}: the window",
+        f"  (90 days back, 90 ahead) and a week. Radicale answers it with {window_.objects:,}",
+        f"  objects ({_bytes(window_.size)} of iCalendar text). The same query without its end,"
+        " what the first",
+        f"  sync asked before issue 14, lists {before.objects:,} objects "
+        f"({_bytes(before.size)}). Both asked directly, not counted.",
+    ]
+    if before.refused:
+        lines += [
+            f"  Radicale refuses that open-ended query outright (400, `{before.refused}`: its",
+            "  `max_expand_occurrence`, 10,000 events per answer by default); its objects were",
+            "  counted half a year at a time. A first sync asking it fails on this calendar.",
+        ]
+    lines += [
+        "- *first sync*: no state, the reminders calendar empty; a whole process from spawn to",
+        "  exit, peak RSS from ru_maxrss, requests and bytes (as sent, gzip) counted by the relay.",
+        "  The answer is parsed whole (lxml), then each object's raw text is pre-filtered and",
+        "  only the possible interviews are kept: memory follows the window, not the calendar.",
+        "",
+    ]
+    compare = {"first sync": search}
+    lines += table([run.first], compare)
+    if run.baselines:
+        lines += ["", "Baselines:", "", *table(run.baselines, {})]
+    return lines
+
+
+def splice(text: str, row: str, section: list[str]) -> str:
+    """`text` (a report) with the target row and the section put in, or replaced."""
+    lines = text.splitlines()
+    prefix = row.split(" | ")[0] + " | " + row.split(" | ")[1] + " |"
+    at = next((i for i, line in enumerate(lines) if line.startswith(prefix)), None)
+    if at is not None:
+        lines[at] = row
+    elif "## Targets" in lines:
+        at = lines.index("## Targets") + 1
+        while at < len(lines) and not lines[at].startswith("|"):
+            at += 1
+        while at < len(lines) and lines[at].startswith("|"):
+            at += 1
+        lines.insert(at, row)
+    else:
+        lines += ["", "## Targets", "", "| issue | target | measured | met |", "|---|---|---|---|"]
+        lines.append(row)
+    if FUTURE_HEADING in lines:
+        begin = lines.index(FUTURE_HEADING)
+        end = next(
+            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        lines[begin:end] = [*section, ""] if end < len(lines) else section
+    else:
+        lines += ["", *section]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --- Google Calendar (emulator) ------------------------------------------------------------
@@ -837,6 +1045,7 @@ def targets(
     sizes: list[int],
     start: tuple[float, float] | None,
     facts: dict[int, dict[str, float]],
+    future: FutureRun | None = None,
 ) -> list[Target]:
     found: list[Target] = []
     bare_quiet = {
@@ -916,6 +1125,8 @@ def targets(
             )
         )
     found += _issue9(results, facts.get(10_000, {}))
+    if future is not None:
+        found.append(future_target(future))
     return found
 
 
@@ -1011,6 +1222,7 @@ def report(
     repeat: int,
     elapsed: float,
     facts: dict[int, dict[str, float]],
+    future: FutureRun | None = None,
 ) -> str:
     lines = [
         "# Benchmarks",
@@ -1050,7 +1262,7 @@ def report(
         "| issue | target | measured | met |",
         "|---|---|---|---|",
     ]
-    for t in targets(results, sizes, start, facts):
+    for t in targets(results, sizes, start, facts, future):
         lines.append(f"| {t.issue} | {t.goal} | {t.measured} | {'yes' if t.met else '**no**'} |")
     if start is not None:
         lines += [
@@ -1068,6 +1280,8 @@ def report(
             lines += table(results.rows[key], comparisons(results, backend, size))
             lines += ["", "Baselines:", ""]
             lines += table(results.baselines.get(key, []), {})
+    if future is not None:
+        lines += ["", *future_section(future)]
     return "\n".join(lines) + "\n"
 
 
@@ -1080,6 +1294,11 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated calendar sizes")
     parser.add_argument("--repeat", type=int, help="runs per measure (default 5, --quick 3)")
     parser.add_argument("--backends", default="ics,caldav,google")
+    parser.add_argument(
+        "--only",
+        choices=["caldav-future"],
+        help="this scenario alone, its target row and section put into --output in place",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument(
         "--workdir",
@@ -1091,13 +1310,16 @@ def main() -> None:
     args = parser.parse_args()
     # Stopped from outside: still stop the servers this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    if args.only == "caldav-future":
+        only_future(args.workdir, args.output, args.repeat or 3, command)
+        return
     sizes = [
         int(s)
         for s in (args.sizes or ("1000,10000" if args.quick else "1000,10000,50000")).split(",")
     ]
     repeat = args.repeat or (3 if args.quick else 5)
     backends = args.backends.split(",")
-    command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
     began = time.perf_counter()
 
     print("start-up", flush=True)
@@ -1105,11 +1327,17 @@ def main() -> None:
     print(f"  python -c pass {start[0] * 1000:.0f} ms, relance-cal --help {start[1] * 1000:.0f} ms")
 
     events = {size: calendars.generate(size) for size in sizes}
+    # The calendar mostly in the future goes with the full runs (the largest size).
+    with_future = "caldav" in backends and FUTURE_SIZE in sizes
     results = Results()
+    future = None
     radicale = None
     if "caldav" in backends:
         print("Radicale", flush=True)
-        radicale = RadicaleServer(args.workdir / f"radicale-g{GENERATION}", events)
+        keyed: dict[int | str, list[calendars.Event]] = dict(events)
+        if with_future:
+            keyed[FUTURE] = future_events()
+        radicale = RadicaleServer(args.workdir / f"radicale-g{GENERATION}", keyed)
     try:
         for backend in backends:
             for size in sizes:
@@ -1142,15 +1370,62 @@ def main() -> None:
                 finally:
                     scenario.close()
                     gc.unfreeze()
+        if with_future:
+            print(f"caldav, {FUTURE_SIZE:,} events mostly in the future", flush=True)
+            future = _future(radicale, args.workdir, min(repeat, 3))
     finally:
         if radicale is not None:
             radicale.close()
     facts = radicale.facts if radicale is not None else {}
-    text = report(results, sizes, start, command, repeat, time.perf_counter() - began, facts)
+    elapsed = time.perf_counter() - began
+    text = report(results, sizes, start, command, repeat, elapsed, facts, future)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(f"written to {args.output}")
+
+
+def _future(radicale: RadicaleServer, workdir: Path, repeat: int) -> FutureRun:
+    home = workdir / f"caldav-{FUTURE}"
+    shutil.rmtree(home, ignore_errors=True)
+    gc.collect()
+    gc.freeze()
+    try:
+        return future_run(radicale, future_events(), home, repeat)
+    finally:
+        gc.unfreeze()
+
+
+def only_future(workdir: Path, output: Path, repeat: int, command: str) -> None:
+    """`--only caldav-future`: the calendar mostly in the future alone, put into `output`."""
+    began = time.perf_counter()
+    print("Radicale", flush=True)
+    radicale = RadicaleServer(workdir / f"radicale-g{GENERATION}", {FUTURE: future_events()})
+    try:
+        print(f"caldav, {FUTURE_SIZE:,} events mostly in the future", flush=True)
+        run = _future(radicale, workdir, repeat)
+    finally:
+        radicale.close()
+    t = future_target(run)
+    row = f"| {t.issue} | {t.goal} | {t.measured} | {'yes' if t.met else '**no**'} |"
+    cache = radicale.cached.get(FUTURE)
+    built = (
+        f", {cache / 60:.0f} of them building Radicale's item cache of the new calendar"
+        if cache
+        else ", Radicale's item cache of the calendar kept from an earlier run"
+    )
+    where = [
+        f"Reproduce with `{command.strip()}`. Measured on {datetime.now(UTC):%Y-%m-%d} in "
+        f"{(time.perf_counter() - began) / 60:.0f} min{built}, on this machine:",
+        "",
+        *machine(),
+    ]
+    section = future_section(run, where)
+    print("\n".join([row, "", *section]))
+    before = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(splice(before, row, section), encoding="utf-8")
+    print(f"written to {output}")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ class Counts:
     sent: int = 0  # bytes from the client (request line, headers, body)
     received: int = 0  # bytes to the client
     calls: list[tuple[str, str, bool]] = field(default_factory=list)  # (method, path, write)
+    reports: list[tuple[str, bytes]] = field(default_factory=list)  # (path, body) of REPORTs
 
     @property
     def reads(self) -> int:
@@ -209,6 +210,8 @@ class Relay:
                     c.sent += head + len(body)
                     c.received += out + 24 + len(content)
                     c.calls.append((self.command, self.path, write))
+                    if self.command == "REPORT":
+                        c.reports.append((self.path, body))
 
             do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_POST = handle_one
             do_PATCH = do_MKCALENDAR = do_PROPPATCH = do_OPTIONS = do_HEAD = handle_one

@@ -199,6 +199,7 @@ def test_status_json_follows_the_contract(setup):
         "uid", "title", "start", "end", "company", "position", "recruiter_name",
         "recruiter_email", "urgency", "company_size", "announced", "followup_at", "deadline",
         "rule", "beyond_max_days", "status", "reminder_at", "warnings", "id", "language",
+        "answered_at",
     }  # fmt: skip
     short_id = acme.pop("id")  # the id `status` shows: `draft` takes it
     assert run("draft", short_id).out == run("draft", "acme-1@example.org").out != ""
@@ -222,6 +223,7 @@ def test_status_json_follows_the_contract(setup):
         "reminder_at": "2026-03-05T09:30:00+01:00",
         "warnings": [],
         "language": "fr",
+        "answered_at": None,  # no [mail] table
     }
     assert rows[1]["rule"] == "urgent_48h" and rows[1]["urgency"] == "urgent"
 

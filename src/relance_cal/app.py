@@ -45,6 +45,7 @@ class Session:
         self.verbose = verbose
         self.quiet = quiet
         self.warn = warn
+        self.mail: Any = None  # the run's mail.MailSession, with a [mail] table
 
     @cached_property
     def config(self) -> Config:
@@ -138,7 +139,11 @@ class Session:
                 holidays = self._holidays(state, stamp)
                 config = replace(self.config, policy=replace(settings, holidays=holidays))
                 window = Window(*policy.window(self.now, settings))
-                plan = engine.run(calendars, state, config, self.now, self.templates, window)
+                mail = self._open_mail(state, read_only=read_only)
+                facts = mail.facts if mail is not None else None
+                plan = engine.run(
+                    calendars, state, config, self.now, self.templates, window, mail=facts
+                )
                 yield calendars, state, plan
                 if not read_only:
                     state.keep_holidays(
@@ -151,6 +156,18 @@ class Session:
         finally:
             calendars.source.close()
             calendars.reminders.close()
+            if self.mail is not None:
+                self.mail.close()
+
+    def _open_mail(self, state: State, *, read_only: bool) -> Any:
+        """The mailbox of a [mail] table (docs/mailbox.md), None without one: read during
+        `sync`, and as the last `sync` found it otherwise."""
+        if self.config.mail is None:
+            return None
+        from relance_cal.mail import MailSession
+
+        self.mail = MailSession(self.config, state, self.warn, read_only=read_only, now=self.now)
+        return self.mail
 
     def _holidays(self, state: State, stamp: str) -> PublicHolidays:
         """The public holidays the state kept: the run need not import the library.
@@ -193,6 +210,8 @@ class Session:
         with lock(self.config.state_dir), self.opened(read_only=False) as (calendars, state, plan):
             self._warn_once(plan, state)
             engine.apply(plan, calendars.reminders, state, on_done)
+            if self.mail is not None:  # after the calendar writes: they never wait for it
+                self.mail.place_drafts(plan, self.templates)
         return plan
 
     def _warn_once(self, plan: Plan, state: State) -> None:

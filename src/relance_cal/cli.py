@@ -114,7 +114,18 @@ def sync(session: Session, dry_run: bool) -> int:
     if session.verbose:
         for uid in plan.dismissed:
             click.echo(escape_lines(f"noticed reminder {uid} was deleted: it will not come back"))
-    return _report_problems(plan)
+    return _with_mail(session, _report_problems(plan))
+
+
+def _with_mail(session: Session, code: int) -> int:
+    """A mailbox that failed (said as a warning) is exit 1, or 3 when it refused the
+    password; the calendar work was done (docs/mailbox.md)."""
+    from relance_cal.errors import EXIT_AUTH, AuthError
+
+    error = session.mail.error if session.mail is not None else None
+    if error is None:
+        return code
+    return EXIT_AUTH if isinstance(error, AuthError) else max(code, EXIT_PARTIAL)
 
 
 _VERBS = {
@@ -236,6 +247,7 @@ def _row_json(row: Row, language: str) -> dict[str, Any]:
         "status": a.status,
         "reminder_at": row.reminder_at.isoformat() if row.reminder_at else None,
         "warnings": [display.say(finding, "en") for finding in a.warnings],
+        "answered_at": a.answered_at.isoformat() if a.answered_at else None,
         "id": display.short_id(i.key),
         "language": i.language or language,
     }

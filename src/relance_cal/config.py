@@ -140,6 +140,25 @@ class DraftSettings:
     ask_delay: bool = True
 
 
+MAIL_SECURITY = ("tls", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """The `[mail]` table: the IMAP mailbox `sync` reads headers from (docs/mailbox.md)."""
+
+    host: str
+    username: str
+    port: int = 993
+    security: str = "tls"  # tls | starttls | none (loopback hosts only)
+    password_env: str | None = None
+    password_command: tuple[str, ...] | None = None
+    password: str | None = None  # allowed only in a 0600 config file
+    ca_bundle: Path | None = None
+    drafts: bool = False  # put each follow-up (and reply) draft in the Drafts folder
+    timeout: float = 60.0  # seconds for one exchange with the server
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -152,6 +171,7 @@ class Config:
     drafts: DraftSettings = DraftSettings()
     policy: PolicySettings = PolicySettings()
     state_dir: Path = field(default_factory=state_dir)
+    mail: MailConfig | None = None  # the optional [mail] table
     # Settings accepted but doubtful (max_days beyond the advice): the command line prints them.
     warnings: tuple[str, ...] = ()
 
@@ -198,6 +218,18 @@ _POLICY_KEYS = {
     "work_end": (str, 'a time "HH:MM"'),
     "max_days": (int, "a number of days"),
 }
+_MAIL_KEYS = {
+    "host": (str, "a host name"),
+    "port": (int, "a port number"),
+    "security": (str, "tls, starttls or none"),
+    "username": (str, "a user name"),
+    "password_env": (str, "the name of an environment variable"),
+    "password_command": ((str, list), "a command, as a string or a list of strings"),
+    "password": (str, "a password"),
+    "ca_bundle": (str, "a file path"),
+    "drafts": (bool, "true or false"),
+    "timeout": ((int, float), "a number of seconds"),
+}
 _TOP_KEYS = {
     "me": (str, "your e-mail address"),
     "name": (str, "your name, to sign drafts"),
@@ -206,6 +238,7 @@ _TOP_KEYS = {
     "reminders": (dict, "a [reminders] table"),
     "drafts": (dict, "a [drafts] table"),
     "policy": (dict, "a [policy] table"),
+    "mail": (dict, "a [mail] table"),
 }
 
 
@@ -270,6 +303,7 @@ def _unknown_key(key: str, allowed: dict, prefix: str) -> str:
         "reminders.": {**_CALENDAR_KEYS, **_REMINDER_KEYS},
         "drafts.": _DRAFT_KEYS,
         "policy.": _POLICY_KEYS,
+        "mail.": _MAIL_KEYS,
     }
     for table, keys in tables.items():
         if table != prefix and key in keys:
@@ -378,6 +412,7 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
     drafts_raw = raw.get("drafts", {})
     r.check(drafts_raw, _DRAFT_KEYS, "drafts.")
     policy = _policy(r, raw.get("policy", {}))
+    mail = _mail(r, raw["mail"]) if "mail" in raw else None
     warnings = []
     if policy.max_days > ADVISED_MAX_DAYS:
         warnings.append(
@@ -397,6 +432,7 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         policy=policy,
         warnings=tuple(warnings),
         state_dir=state_dir_of(path),
+        mail=mail,
     )
 
 
@@ -413,20 +449,7 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
     for key in required:
         if key not in t:
             raise r.fail(f"{prefix}{key}", f"missing (required with backend = {backend!r})")
-    if "password_env" in t and "password_command" in t:
-        raise r.fail(f"{prefix}password_command", "give password_env or password_command, not both")
-    command = t.get("password_command")
-    if isinstance(command, str):
-        try:
-            command = shlex.split(command)
-        except ValueError as e:
-            raise r.fail(f"{prefix}password_command", f"cannot split the command: {e}") from None
-    if command is not None:
-        command = r.str_list(command, f"{prefix}password_command")
-        if not command:
-            raise r.fail(f"{prefix}password_command", "empty command")
-    if "password" in t:
-        _check_private(r, f"{prefix}password")
+    command = _password_command(r, t, prefix)
     if "url" in t:
         _check_url(r, t["url"], f"{prefix}url")
     timeout = t.get("timeout", CalendarConfig.timeout)
@@ -450,6 +473,79 @@ def _calendar(r: _Reader, t: dict[str, Any], prefix: str, create: bool = False) 
         create=create,
         timeout=float(timeout),
     )
+
+
+def _password_command(r: _Reader, t: dict[str, Any], prefix: str) -> tuple[str, ...] | None:
+    """The table's password keys checked (one way to give it, a plain one in a private
+    file); the command split into its words."""
+    if "password_env" in t and "password_command" in t:
+        raise r.fail(f"{prefix}password_command", "give password_env or password_command, not both")
+    command = t.get("password_command")
+    if isinstance(command, str):
+        try:
+            command = shlex.split(command)
+        except ValueError as e:
+            raise r.fail(f"{prefix}password_command", f"cannot split the command: {e}") from None
+    if command is not None:
+        command = r.str_list(command, f"{prefix}password_command")
+        if not command:
+            raise r.fail(f"{prefix}password_command", "empty command")
+    if "password" in t:
+        _check_private(r, f"{prefix}password")
+    return command
+
+
+def _mail(r: _Reader, t: dict[str, Any]) -> MailConfig:
+    """The [mail] table (docs/mailbox.md)."""
+    r.check(t, _MAIL_KEYS, "mail.")
+    for key in ("host", "username"):
+        if not str(t.get(key, "")).strip():
+            raise r.fail(f"mail.{key}", "missing (required in a [mail] table)")
+    host = t["host"].strip()
+    if any(c in host for c in "/@ ") or host.count(":") == 1:
+        raise r.fail("mail.host", f"expected a host name only, got {host!r}; give the port in port")
+    security = t.get("security", "tls")
+    if security not in MAIL_SECURITY:
+        fix = _did_you_mean(security, MAIL_SECURITY, quote='"')
+        raise r.fail("mail.security", f"expected tls, starttls or none, got {security!r}{fix}")
+    if security == "none" and not is_loopback(host):
+        raise r.fail(
+            "mail.security",
+            f'"none" sends the password in clear: allowed only to this machine (localhost, '
+            f'127.0.0.1), not to {host!r}; use "tls" (port 993) or "starttls" (port 143)',
+        )
+    port = t.get("port", 993 if security == "tls" else 143)
+    if not 0 < port < 65536:
+        raise r.fail("mail.port", f"expected a port from 1 to 65535, got {port}")
+    command = _password_command(r, t, "mail.")
+    timeout = t.get("timeout", MailConfig.timeout)
+    if not 0 < timeout <= 3600:
+        raise r.fail("mail.timeout", f"expected seconds above 0, at most 3600, got {timeout}")
+    return MailConfig(
+        host=host,
+        username=t["username"],
+        port=port,
+        security=security,
+        password_env=t.get("password_env"),
+        password_command=command,
+        password=t.get("password"),
+        ca_bundle=r.path_value(t.get("ca_bundle")),
+        drafts=t.get("drafts", False),
+        timeout=float(timeout),
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (a plain-text login may go there only)."""
+    import ipaddress
+
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_private(r: _Reader, key: str) -> None:

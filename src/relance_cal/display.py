@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 ID_LENGTH = 6  # hex digits: one in 16 million that two interviews share an id
 # Statuses written on (or said by) the interview: a follow-up moment means nothing for them.
-OUTCOMES = frozenset({"rejected", "offer", "withdrawn", "followed_up", "cancelled"})
+OUTCOMES = frozenset({"rejected", "offer", "withdrawn", "followed_up", "cancelled", "answered"})
 _GAP = "  "
 _MIN_TEXT = 20  # columns for company + position below which a more compact layout is taken
 # Bidirectional overrides reorder what a terminal shows: escaped like control characters.
@@ -301,7 +301,10 @@ def _cells(row: Row, layout: _Layout, now: datetime, zone: object) -> list[str]:
         escape(i.position or "-"),
         "-" if outcome else moment(f.at),
         "-" if outcome else deadline,
-        a.status,
+        # The day the recruiter answered, found in the mailbox (docs/mailbox.md).
+        f"{a.status} {day(a.answered_at.astimezone(zone).date())}"  # type: ignore[arg-type]
+        if a.status == "answered" and a.answered_at
+        else a.status,
         moment(row.reminder_at) if row.reminder_at else "-",
     ]
     if not layout.interview_column:

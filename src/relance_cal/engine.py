@@ -24,13 +24,13 @@ from relance_cal.backends.base import (
     Outcome,
     RawItem,
 )
-from relance_cal.errors import EventError
+from relance_cal.errors import EventError, event_label
 from relance_cal.interviews import Interview, is_interview, read_interview
 from relance_cal.state import WrittenReminder
 
 if TYPE_CHECKING:
     from relance_cal.config import Config
-    from relance_cal.model import Reminder, Window
+    from relance_cal.model import MailFact, Reminder, Window
     from relance_cal.policy import Assessment
     from relance_cal.state import State
 
@@ -116,7 +116,7 @@ def _interviews_of(
         return []
     found = []
     for event in backend.occurrences(item_id, item, window):
-        label = f'"{" ".join(event.summary.split())}" (UID {event.uid})'
+        label = event_label(event.summary, event.uid)
         try:
             if len(event.description) > MAX_DESCRIPTION and is_interview(event, config.detection):
                 raise EventError(
@@ -203,8 +203,11 @@ def plan(
     unreadable: Collection[str] = frozenset(),
     owner: str = "",
     foreign: Collection[str] = frozenset(),
+    mail: Mapping[str, MailFact] | None = None,
 ) -> Plan:
-    """Decide every reminder: what to create, update, delete, and what each interview shows."""
+    """Decide every reminder: what to create, update, delete, and what each interview shows.
+
+    `mail`: what the mailbox showed of each interview, by key (docs/mailbox.md)."""
     result = Plan(owner=owner)
     dismissed_uids = {uid for uid, w in written.items() if w.fate == "dismissed"}
     for uid, w in written.items():
@@ -229,7 +232,7 @@ def plan(
     }
     settings = config.policy
     assessments = policy.assess(
-        interviews, now, settings, written=ever_followup, dismissed=dismissed_keys
+        interviews, now, settings, written=ever_followup, dismissed=dismissed_keys, mail=mail
     )
 
     wanted: set[str] = set()
@@ -245,7 +248,7 @@ def plan(
                 draft = reminders.build(kind, a.interview, a.followup, config, natural, templates)
             except Exception as error:  # one interview costs no other
                 result.problems.append(
-                    EventError(f'"{a.interview.title}" (UID {a.interview.uid})', _why(error))
+                    EventError(event_label(a.interview.title, a.interview.uid), _why(error))
                 )
                 continue
             draft = replace(draft, calendar=owner)
@@ -456,7 +459,7 @@ def _after_conflict(
 def _label(change: Change) -> str:
     """The interview a change is about, as its reminder's title names it."""
     title = change.reminder.title if change.reminder else change.existing.title  # type: ignore[union-attr]
-    return f'{change.kind} reminder "{title}"' if title else f"{change.kind} reminder"
+    return f"{change.kind} reminder {event_label(title)}" if title else f"{change.kind} reminder"
 
 
 def _written(reminder: Reminder | ExistingReminder, fate: str = "live") -> WrittenReminder:
@@ -477,8 +480,11 @@ def run(
     now: datetime,
     templates: object,
     window: Window,
+    mail: Callable[[list[Interview]], Mapping[str, MailFact]] | None = None,
 ) -> Plan:
-    """Read the calendars into the state's cache and plan every reminder (no write yet)."""
+    """Read the calendars into the state's cache and plan every reminder (no write yet).
+
+    `mail`, when a mailbox is configured, tells what it shows of the interviews read."""
     read(calendars, state, window)
     source_items = state.items(calendars.source.identity)
     interviews, problems, unreadable = interviews_from(
@@ -500,6 +506,7 @@ def run(
         unreadable=unreadable,
         owner=owner,
         foreign=foreign,
+        mail=mail(interviews) if mail is not None else None,
     )
     result.problems[:0] = problems
     return result

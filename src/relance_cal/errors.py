@@ -1,5 +1,7 @@
 """The errors a user may see: each carries an actionable message and an exit code."""
 
+import re
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
@@ -55,9 +57,39 @@ class LockedError(UserError):
 
 
 class EventError(Exception):
-    """One event cannot be handled; it is skipped with a warning naming it (exit 1)."""
+    """One event cannot be handled; it is skipped with a warning naming it (exit 1).
+
+    The warning is one line of bounded length, whatever the calendar or a library put in
+    `event` and `reason`: the event's name on one line, the first line of the reason.
+    """
 
     def __init__(self, event: str, reason: str) -> None:
+        # Only line breaks go: other control characters are shown escaped (`display.escape`).
+        event = shortened(_LINE_BREAKS.sub(" ", event), MAX_EVENT_NAME)
+        reason = shortened(_LINE_BREAKS.split(reason.strip(), maxsplit=1)[0].strip(), MAX_REASON)
         super().__init__(f"{event}: {reason}")
         self.event = event
         self.reason = reason
+
+
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+MAX_TITLE = 80  # characters of an event's title quoted in a message
+MAX_EVENT_NAME = 400  # the whole name of an event in a message: title, UID, file, line
+MAX_REASON = 200  # characters of why it was skipped (a library's message, first line)
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, an ellipsis saying so."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def event_label(title: str, uid: str = "") -> str:
+    """How a message names an event: `"Its title" (UID its-uid)`, the title on one line and
+    cut to MAX_TITLE characters; words saying so when it has neither."""
+    title = shortened(" ".join(title[: MAX_TITLE * 8].split()), MAX_TITLE)
+    uid = shortened(uid, MAX_TITLE)
+    if uid and title:
+        return f'"{title}" (UID {uid})'
+    if title:
+        return f'"{title}"'
+    return f"UID {uid}" if uid else "an event without UID or title"

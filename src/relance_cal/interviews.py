@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from relance_cal.errors import EventError
+from relance_cal.errors import EventError, event_label
 from relance_cal.model import Finding
 from relance_cal.text import fold, fold_with_origin, html_to_text
 
@@ -167,7 +167,7 @@ def read_interview(event: SourceEvent, detection: Detection, zone: ZoneInfo) -> 
     try:
         start, end = _in_zone(event.start, zone), _in_zone(event.end, zone)
     except (OverflowError, ValueError):
-        raise EventError(f'"{title}" (UID {event.uid})', "a date out of range") from None
+        raise EventError(event_label(title, event.uid), "a date out of range") from None
     fields = _MetadataReader(start.date()).read(html_to_text(event.description))
     recruiter_name, recruiter_email = _recruiter(fields, event, detection)
     from_title = _TitleReader(detection, recruiter_name, recruiter_email).read(

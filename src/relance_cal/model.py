@@ -112,6 +112,15 @@ class ExistingReminder:
     title: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class MailFact:
+    """What the mailbox showed of one interview (docs/mailbox.md): the first message from the
+    recruiter, and the first one to them from the user's Sent folder; None when none."""
+
+    answered_at: datetime | None = None
+    followed_up_at: datetime | None = None
+
+
 class PublicHolidays:
     """The public holidays of one country (and subdivision) by year: a value the policy is
     handed (`PolicySettings.holidays`), never a process-wide cache.

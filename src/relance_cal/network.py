@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import signal
 import subprocess
 import threading
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from relance_cal.errors import UnreachableError
+from relance_cal.errors import AuthError, ConfigError, UnreachableError
 
 DEFAULT_TIMEOUT = 60.0  # seconds for one exchange, answer included (`timeout` in a table)
 MAX_ANSWER = 64 << 20  # bytes of one answer, once decompressed
@@ -219,6 +220,49 @@ def _inflated(body: Iterator[bytes], encoding: str) -> Iterator[bytes]:
 
 
 # -- commands (password_command) -------------------------------------------------------------
+
+PASSWORD_COMMAND_TIMEOUT = 60
+PASSWORD_COMMAND_CAP = 64 << 10  # bytes: a password, not a stream (`yes` would fill memory)
+
+
+def resolve_password(cfg: Any, service: str = "CalDAV") -> str | None:
+    """The password from `password_env`, `password_command` or `password` of a table (a
+    calendar's, `[mail]`); None if none given. `service` names the password in messages."""
+    if cfg.password_env:
+        value = os.environ.get(cfg.password_env)
+        if not value:
+            raise AuthError(
+                f"the environment variable {cfg.password_env} (password_env) is not set; "
+                f"set it to the {service} password in the environment that runs relance-cal"
+            )
+        return value
+    if cfg.password_command:
+        shown = " ".join(cfg.password_command)
+        try:
+            status, output = run_capped(
+                cfg.password_command, PASSWORD_COMMAND_TIMEOUT, PASSWORD_COMMAND_CAP
+            )
+        except OSError as e:
+            raise ConfigError(
+                f"password_command: cannot run {cfg.password_command[0]!r} ({e.strerror}); "
+                "fix the command"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise AuthError(
+                f"password_command `{shown}` did not finish within "
+                f"{PASSWORD_COMMAND_TIMEOUT} s; run it by hand to see why"
+            ) from None
+        except OverflowError:
+            raise AuthError(
+                f"password_command `{shown}` printed more than {PASSWORD_COMMAND_CAP >> 10} kB; "
+                "it should print the password only"
+            ) from None
+        password = output.decode("utf-8", "replace").strip()
+        if status != 0 or not password:
+            why = f"failed (exit {status})" if status else "printed nothing"
+            raise AuthError(f"password_command `{shown}` {why}; run it by hand to see why")
+        return password
+    return cfg.password
 
 
 def run_capped(command: Sequence[str], seconds: float, cap: int) -> tuple[int, bytes]:

@@ -13,12 +13,15 @@ from relance_cal.model import Finding
 from relance_cal.text import fold
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from relance_cal.config import PolicySettings
     from relance_cal.interviews import Interview
+    from relance_cal.model import MailFact
 
 Rule = Literal["announced", "urgent_48h", "business_days_3", "business_days_4"]
 Status = Literal[
-    "scheduled", "due", "too_late", "past", "superseded", "cancelled", "dismissed",
+    "scheduled", "due", "too_late", "past", "superseded", "answered", "cancelled", "dismissed",
     "followed_up", "rejected", "offer", "withdrawn",
 ]  # fmt: skip
 
@@ -45,6 +48,7 @@ class Assessment:
     followup: FollowUp
     status: Status
     warnings: tuple[Finding, ...]
+    answered_at: datetime | None = None  # the recruiter's first message after it (docs/mailbox.md)
 
 
 def public_holidays(settings: PolicySettings, year: int) -> frozenset[date]:
@@ -225,11 +229,17 @@ def _status(
     interviews: Sequence[Interview],
     written: Set[str],
     dismissed: Set[str],
+    mail: MailFact | None,
 ) -> Status:
     if interview.cancelled:
         return "cancelled"
     if interview.outcome is not None:
         return interview.outcome
+    # Found in the mailbox: a follow-up in Sent is as if written on the event, then an answer.
+    if mail is not None and _after(mail.followed_up_at, interview.end):
+        return "followed_up"
+    if mail is not None and _after(mail.answered_at, interview.start):
+        return "answered"
     if interview.key in dismissed:
         return "dismissed"
     if _superseded(interview, interviews):
@@ -243,6 +253,12 @@ def _status(
         late = not was_written and next_slot(now, settings) > closes
         return "too_late" if late else "due"
     return "past" if was_written else "too_late"
+
+
+def _after(moment: datetime | None, limit: datetime) -> bool:
+    """A message's date counts from the interview on (a fact of an interview since moved
+    later does not)."""
+    return moment is not None and moment >= limit
 
 
 def _rejected_in_view(interview: Interview, today: date) -> bool:
@@ -259,12 +275,15 @@ def assess(
     *,
     written: Set[str] = frozenset(),
     dismissed: Set[str] = frozenset(),
+    mail: Mapping[str, MailFact] | None = None,
 ) -> list[Assessment]:
     """Follow-up and status of each interview within the window, sorted by start.
 
     `written`: keys that ever had a follow-up reminder written; `dismissed`: keys whose
-    follow-up or reply reminder the user deleted.
+    follow-up or reply reminder the user deleted; `mail`: what the mailbox showed, by key
+    (docs/mailbox.md).
     """
+    mail = mail or {}
     today = now.astimezone(settings.timezone).date()
     latest_start = _shift_wall_days(now, _KEEP_AHEAD_DAYS, settings.timezone)
     kept = []
@@ -275,7 +294,10 @@ def assess(
             and not _rejected_in_view(interview, today)
         ):
             continue
-        status = _status(interview, followup, now, settings, interviews, written, dismissed)
+        fact = mail.get(interview.key)
+        status = _status(interview, followup, now, settings, interviews, written, dismissed, fact)
         warnings = interview.warnings + followup.warnings
-        kept.append(Assessment(interview, followup, status, warnings))
+        answered = fact.answered_at if fact is not None else None
+        answered = answered if _after(answered, interview.start) else None
+        kept.append(Assessment(interview, followup, status, warnings, answered))
     return sorted(kept, key=lambda a: (a.interview.start, a.interview.key))

@@ -63,6 +63,8 @@ _TEXT = {
         "to": "À : {to}",
         "subject": "Objet : {subject}",
         "mailto": "Ouvrir ce message dans votre messagerie :",
+        "in_drafts": "Ce message vous attend aussi dans le dossier Brouillons de votre "
+        "messagerie, prêt à envoyer.",
         "note": "Une seule relance : sans réponse après ce message, n'insistez pas.",
     },
     "en": {
@@ -93,6 +95,8 @@ _TEXT = {
         "to": "To: {to}",
         "subject": "Subject: {subject}",
         "mailto": "Open this message in your mail app:",
+        "in_drafts": "This message is also waiting in the Drafts folder of your mailbox, "
+        "ready to send.",
         "note": "One follow-up only: if no answer comes after this message, do not insist.",
     },
 }
@@ -207,6 +211,8 @@ def _description(
         message.append(text["to"].format(to=draft.to))
     message += [text["subject"].format(subject=draft.subject), "", draft.body]
     parts = [why, "\n".join(message), f"{text['mailto']}\n{draft.mailto()}"]
+    if config.mail is not None and config.mail.drafts:  # placed by `sync` (docs/mailbox.md)
+        parts.append(text["in_drafts"])
     if kind == "followup":
         parts.append(text["note"])
     return "\n\n".join(parts)

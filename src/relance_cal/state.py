@@ -14,14 +14,15 @@ import importlib.util
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from relance_cal.backends.base import RawItem, SourceChanges
 from relance_cal.errors import ConfigError, LockedError, UserError
 from relance_cal.files import make_folders
+from relance_cal.mail.base import Folder, PlacedDraft, StoredFact
 
 SCHEMA_VERSION = 1
 
@@ -46,6 +47,35 @@ CREATE TABLE IF NOT EXISTS reminders (
 -- the warnings `sync` printed about an interview, as a digest: said again only on a change
 CREATE TABLE IF NOT EXISTS warned (
     source_key TEXT PRIMARY KEY, digest TEXT NOT NULL
+);
+-- the mailbox (docs/mailbox.md): each folder's STATUS at the last run, per account
+CREATE TABLE IF NOT EXISTS mail_folders (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,  -- as the server spells it (modified UTF-7)
+    role TEXT NOT NULL,
+    uidvalidity INTEGER,
+    uidnext INTEGER,
+    highestmodseq INTEGER,
+    PRIMARY KEY (account, name)
+);
+-- per interview, only the dates found and a hash of the Message-ID
+CREATE TABLE IF NOT EXISTS mail_facts (
+    source_key TEXT PRIMARY KEY,
+    answered_at TEXT,
+    answered_id TEXT,
+    followed_up_at TEXT,
+    followed_up_id TEXT,
+    searched TEXT NOT NULL
+);
+-- the drafts put in the Drafts folder: placed (ours still), left (the user's now)
+CREATE TABLE IF NOT EXISTS mail_drafts (
+    source_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    inputs TEXT NOT NULL,
+    fate TEXT NOT NULL CHECK (fate IN ('placed', 'left')),
+    PRIMARY KEY (source_key, kind)
 );
 CREATE TABLE IF NOT EXISTS holidays (
     country TEXT NOT NULL,
@@ -288,6 +318,74 @@ class State:
         gone = [(key,) for (key,) in found.fetchall() if key not in keep]
         self.db.executemany("DELETE FROM warned WHERE source_key = ?", gone)
 
+    # -- the mailbox -----------------------------------------------------------
+
+    def mail_folders(self, account: str) -> dict[str, Folder]:
+        """The folders of `account` and their STATUS at the last run, by name."""
+        if not self._has_table("mail_folders"):  # a state of an earlier version, read-only
+            return {}
+        rows = self.db.execute(
+            "SELECT name, role, uidvalidity, uidnext, highestmodseq FROM mail_folders "
+            "WHERE account = ?",
+            (account,),
+        )
+        return {row[0]: Folder(*row) for row in rows}
+
+    def keep_mail_folders(self, account: str, folders: Iterable[Folder]) -> None:
+        """Replace what is kept of the mailbox's folders (another account's are dropped)."""
+        self.db.execute("DELETE FROM mail_folders")
+        self.db.executemany(
+            "INSERT INTO mail_folders VALUES (?, ?, ?, ?, ?, ?)",
+            [(account, f.name, f.role, f.uidvalidity, f.uidnext, f.highestmodseq) for f in folders],
+        )
+
+    def mail_facts(self) -> dict[str, StoredFact]:
+        if not self._has_table("mail_facts"):
+            return {}
+        rows = self.db.execute("SELECT * FROM mail_facts")
+        return {
+            key: StoredFact(_moment(answered), answered_id, _moment(sent), sent_id, searched)
+            for key, answered, answered_id, sent, sent_id, searched in rows
+        }
+
+    def keep_mail_facts(self, facts: Mapping[str, StoredFact]) -> None:
+        """Replace the facts kept: those of the interviews in view."""
+        self.db.execute("DELETE FROM mail_facts")
+        self.db.executemany(
+            "INSERT INTO mail_facts VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    key,
+                    _iso(f.answered_at),
+                    f.answered_id,
+                    _iso(f.followed_up_at),
+                    f.followed_up_id,
+                    f.searched,
+                )
+                for key, f in facts.items()
+            ],
+        )
+
+    def mail_drafts(self) -> dict[tuple[str, str], PlacedDraft]:
+        """The drafts placed, by (interview key, kind)."""
+        if not self._has_table("mail_drafts"):
+            return {}
+        rows = self.db.execute("SELECT * FROM mail_drafts")
+        return {(row[0], row[1]): PlacedDraft(*row) for row in rows}
+
+    def keep_mail_draft(self, draft: PlacedDraft) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO mail_drafts VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                draft.source_key,
+                draft.kind,
+                draft.message_id,
+                draft.size,
+                draft.inputs,
+                draft.fate,
+            ),
+        )
+
     # -- public holidays -------------------------------------------------------
 
     def holidays(
@@ -321,6 +419,14 @@ class State:
                 for year, days in found.items()
             ],
         )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _take_over(old: Path, new: Path) -> None:

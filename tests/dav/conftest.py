@@ -238,6 +238,7 @@ class Relay:
     port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)  # of the requests, in order
+    answers: list[bytes] = field(default_factory=list)  # the bodies answered, in order
     without_sync_collection: bool = False  # answer sync-collection REPORTs like an old server
     without_ctag: bool = False  # drop getctag from PROPFIND answers
     without_sync_token: bool = False  # drop sync-token from PROPFIND answers
@@ -254,6 +255,7 @@ class Relay:
     def reset(self) -> None:
         self.requests.clear()
         self.bodies.clear()
+        self.answers.clear()
         self.extended_query = None
         self.without_sync_collection = False
         self.without_ctag = False
@@ -314,6 +316,7 @@ def _relay_handler(relay: Relay, target: int) -> type[BaseHTTPRequestHandler]:
             self.answer(response.status, passed, content)
 
         def answer(self, status: int, headers: dict[str, str], content: bytes) -> None:
+            relay.answers.append(content)
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

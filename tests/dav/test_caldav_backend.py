@@ -153,6 +153,36 @@ def test_first_sync_asks_a_server_that_can_filter_for_interviews_only(
     assert (b"anyof" in query) == (server == "honours")
 
 
+def test_first_sync_of_a_calendar_mostly_ahead_downloads_the_window_only(
+    calendar_config, dav, relay
+):
+    """Issue 14: two years of appointments ahead are not read to find this spring's
+    interviews (memory and bytes follow the window, not the calendar)."""
+    calendar = dav.make_calendar()
+    dav.put(calendar + "acme.ics", INTERVIEW)
+    weekly = event("standup-1", "Point hebdo", "20240108T093000", "20240108T100000",
+                   extra="RRULE:FREQ=WEEKLY\r\n")  # fmt: skip
+    dav.put(calendar + "standup.ics", weekly)  # began long ago, recurs in the window
+    for n in range(24):  # from late May on, monthly: beyond the window and its week ahead
+        year, month = 2026 + (4 + n) // 12, (4 + n) % 12 + 1
+        title = "Entretien Globex" if n % 3 == 0 else "Dentiste"
+        day = f"{year}{month:02d}20"
+        dav.put(calendar + f"ahead-{n}.ics", event(f"ahead-{n}", title, day + "T090000",
+                                                   day + "T100000"))  # fmt: skip
+    relay.requests.clear()
+    relay.answers.clear()
+
+    changes = backend(calendar_config, calendar).changes(None, WINDOW)
+
+    assert list(changes.items) == [calendar + "acme.ics"]
+    [query] = [body for body in relay.bodies if b"calendar-query" in body]
+    # the window (1 February to 1 May, Paris) and a week: both ends asked
+    assert b'<C:time-range start="20260131T230000Z" end="20260507T220000Z"/>' in query
+    answered = b"".join(relay.answers)
+    assert b"UID:acme-1" in answered and b"UID:standup-1" in answered
+    assert b"UID:ahead-" not in answered  # never downloaded
+
+
 def test_calendar_found_by_display_name(calendar_config, dav, relay):
     name = f"Perso {uuid.uuid4().hex[:6]}"
     calendar = dav.make_calendar(name)

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relance_cal.backends.base import (
@@ -28,7 +28,7 @@ from relance_cal.backends.base import (
     SourceEvent,
     Window,
 )
-from relance_cal.errors import EventError
+from relance_cal.errors import MAX_TITLE, EventError, event_label
 
 if TYPE_CHECKING:
     import icalendar
@@ -450,18 +450,13 @@ def _instant(value: date, zone: tzinfo | None) -> datetime:
 
 
 def _label(uid: str, summary: str) -> str:
-    title = " ".join(_CONTROL.sub(" ", summary).split())
-    if uid and title:
-        return f'"{title}" (UID {uid})'
-    if title:
-        return f'"{title}"'
-    return f"UID {uid}" if uid else "an event without UID or title"
+    return event_label(_CONTROL.sub(" ", summary[: MAX_TITLE * 8]), uid)
 
 
 def label_from_text(raw: str) -> str:
     """Name an item icalendar could not parse, from its raw UID and SUMMARY lines (unfolded,
     unescaped, an alarm's own SUMMARY left out)."""
-    text = VALARM_BLOCK.sub("", _UNFOLD_WITHOUT_BLANK_LINES.sub("", raw))
+    text = _without_alarms(_UNFOLD_WITHOUT_BLANK_LINES.sub("", raw))
     uid = re.search(r"^UID[;:](?:[^:\r\n]*:)?(.*)$", text, re.MULTILINE | re.IGNORECASE)
     summary = re.search(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", text, re.MULTILINE | re.IGNORECASE)
     return _label(
@@ -470,7 +465,57 @@ def label_from_text(raw: str) -> str:
     )
 
 
-VALARM_BLOCK = re.compile(r"^BEGIN:VALARM\r?\n.*?^END:VALARM\r?\n?", re.M | re.S | re.I)
+class Span(NamedTuple):
+    """Where a component is in a text: `text[start:end]`, its BEGIN line to its END line."""
+
+    start: int
+    end: int
+
+
+# What ends the line of an END: blanks, then the line break or the end of the text.
+LINE_END = r"[^\S\n]*(?:\r?\n|\Z)"
+
+
+def components(text: str, name: str, end: str = LINE_END) -> tuple[list[Span], int | None]:
+    """The NAME components of `text` in order, found in one pass over its lines, and where
+    a BEGIN:NAME is left without END:NAME (None: nowhere).
+
+    A BEGIN line (`BEGIN:NAME`, any case, LF or CRLF) is closed by the first END:NAME line
+    after it (`end`: what may follow the name on that line); a BEGIN line before that END
+    belongs to the component. These are the spans of a lazy `^BEGIN:NAME\r?\n.*?^END:NAME`
+    regex, found without its cost: that regex reads the rest of the text again from every
+    BEGIN without an END (minutes for a few hundred kB of them).
+    """
+    spans = []
+    begin = None
+    for edge in _edges(name, end).finditer(text):
+        if edge.group(1) is not None:
+            begin = edge.start() if begin is None else begin
+        elif begin is not None:
+            spans.append(Span(begin, edge.end()))
+            begin = None
+    return spans, begin
+
+
+@functools.cache
+def _edges(name: str, end: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:(BEGIN:{name}\r?\n)|END:{name}{end})", re.M | re.I)
+
+
+def _without_alarms(text: str) -> str:
+    """`text` without its VALARM components (an unclosed one stays)."""
+    spans, _ = components(text, "VALARM", _ALARM_END)
+    if not spans:
+        return text
+    kept, at = [], 0
+    for span in spans:
+        kept.append(text[at : span.start])
+        at = span.end
+    kept.append(text[at:])
+    return "".join(kept)
+
+
+_ALARM_END = r"\r?\n?"  # what the regex this replaced allowed after END:VALARM
 
 
 # --- the quick path: one plainly written VEVENT -------------------------------------------
@@ -748,7 +793,7 @@ _UID_LINE = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 def uid_in(raw: str) -> str | None:
     """The UID of the event an item's text holds, read from its text alone: also for an item
     no parser reads. Folded lines are joined; an alarm's UID (Apple adds one) is not it."""
-    match = _UID_LINE.search(VALARM_BLOCK.sub("", _UNFOLD_WITHOUT_BLANK_LINES.sub("", raw)))
+    match = _UID_LINE.search(_without_alarms(_UNFOLD_WITHOUT_BLANK_LINES.sub("", raw)))
     return match.group(1).strip() or None if match else None
 
 

@@ -37,15 +37,22 @@ from relance_cal.interviews import KeywordFilter
 if TYPE_CHECKING:
     from relance_cal.config import Detection
 
-_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I)
-_VTIMEZONE = re.compile(
-    r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE[^\S\n]*(?:\r?\n|\Z)", re.M | re.S | re.I
-)
+_NESTED_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n", re.M | re.I)  # searched from offset 1
+_CALENDAR = re.compile(rb"(?:^|[\r\n])(?:\xef\xbb\xbf)?BEGIN:VCALENDAR", re.I)
+_VISIBLE = re.compile(rb"\S")  # an empty file (only blanks) is an empty calendar
+_BROKEN_KEPT = 100_000  # characters kept of an event without END:VEVENT: enough to name it
 _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
 _SEARCHED_LINE = re.compile(r"^(?:SUMMARY|CATEGORIES)[;:].*$", re.M | re.I)
 _END_CALENDAR = re.compile(r"^END:VCALENDAR", re.M | re.I)
 _NOT_UTF8 = "not-utf-8"  # etag of an item whose bytes could not be decoded
+_BROKEN = "broken:"  # etag of an event without END:VEVENT: "broken:LINE:unclosed|nested"
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
 MAX_REREADS = 5  # a file saved by another program during as many writes in a row: give up
 _HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relance-cal//relance-cal//EN\r\n"
 _EMPTY_CALENDAR = _HEADER + "END:VCALENDAR\r\n"
@@ -95,21 +102,63 @@ class IcsBackend(Backend):
         self, token: str | None, window: Window, cached: Mapping[str, str | None] = NOTHING_CACHED
     ) -> SourceChanges:
         data, _ = self._read()
+        if self.role == "source" and data:
+            self._check_readable(data)  # before the token: also a file accepted by an old version
         digest = _digest(data or b"")
         if token == digest:
             return SourceChanges(token=digest, unchanged=True)
         text = (data or b"").decode("utf-8", "surrogateescape")
         del data  # one copy of a large file at a time
-        zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
+        if "\n" not in text:  # old Mac line ends (CR only), or one line
+            text = text.replace("\r", "\r\n")
+        zones = {(z := text[s:e]): _tzids(z) for s, e in ical.components(text, "VTIMEZONE")[0]}
+        vevents, unclosed = ical.components(text, "VEVENT")
+        lines = _Lines(text)
         blocks: dict[str, list[str]] = {}
-        for n, match in enumerate(_VEVENT.finditer(text)):
-            block = match.group(0)
+        broken: dict[str, RawItem] = {}  # uid -> the text of an event without END:VEVENT
+
+        def open_event(start: int, stop: int, why: str) -> None:
+            block = text[start:stop]
+            if self._may_matter(block):
+                line = lines.at(start)
+                uid = ical.uid_in(block) or f"(event at line {line} without UID)"
+                blocks.setdefault(uid, [])
+                broken.setdefault(uid, RawItem(block[:_BROKEN_KEPT], f"{_BROKEN}{line}:{why}"))
+
+        for n, (start, end) in enumerate(vevents):
+            # A BEGIN:VEVENT before this one's END: each event up to it lacks its END, the
+            # last one is whole (the file's span stays one: see `_pieces`).
+            for inner in _NESTED_VEVENT.finditer(text, start + 1, end):
+                open_event(start, inner.start(), "nested")
+                start = inner.start()
+            block = text[start:end]
             if not self._may_matter(block):
                 continue
+            if MARKER_SOURCE in block and start != vevents[n].start:
+                continue  # a reminder after an event without END: unreadable as ours, kept
             uid = ical.uid_in(block) or f"(event {n + 1} without UID)"
             blocks.setdefault(uid, []).append(block)
-        items = {uid: _item(parts, zones) for uid, parts in blocks.items()}
+        if unclosed is not None:
+            for inner in _NESTED_VEVENT.finditer(text, unclosed + 1):
+                open_event(unclosed, inner.start(), "nested")
+                unclosed = inner.start()
+            open_event(unclosed, len(text), "unclosed")
+        items = {uid: broken.get(uid) or _item(parts, zones) for uid, parts in blocks.items()}
         return SourceChanges(items=items, token=digest, full=True)
+
+    def _check_readable(self, data: bytes) -> None:
+        """Refuse a source file that is no iCalendar text a calendar app saved as UTF-8."""
+        wide = next((name for bom, name in _WIDE_BOMS.items() if data.startswith(bom)), None)
+        if wide is not None or b"\x00" in data:
+            raise ConfigError(
+                f"{self.path}: the calendar file is in {wide or 'UTF-16 (it holds NUL bytes)'}, "
+                "which relance-cal does not read: save it as UTF-8"
+            )
+        if _CALENDAR.search(data) is None and _VISIBLE.search(data) is not None:
+            raise ConfigError(
+                f"{self.path}: not an iCalendar file (no BEGIN:VCALENDAR line): check "
+                "[source] path in the config, or export the calendar again as .ics"
+            )
 
     def _may_matter(self, block: str) -> bool:
         """Cheap pre-filter: a keyword in a title or category (what detection reads), or ours."""
@@ -121,6 +170,14 @@ class IcsBackend(Backend):
     def occurrences(self, item_id: str, item: RawItem, window: Window) -> list[SourceEvent]:
         if item.etag == _NOT_UTF8:
             raise EventError(f"{item_id} in {self.path}", "not valid UTF-8; event skipped")
+        if item.etag and item.etag.startswith(_BROKEN):
+            _, line, what = item.etag.split(":")
+            raise EventError(
+                f"{ical.label_from_text(item.text)} in {self.path}, line {line}",
+                "no END:VEVENT before the next BEGIN:VEVENT; event skipped"
+                if what == "nested"
+                else "no END:VEVENT (the file ends inside this event); event skipped",
+            )
         if item_id.startswith("(event "):
             title = ical.label_from_text(item.text)  # '"Its title"', or words saying it has none
             named = f"{title} {item_id}" if title.startswith('"') else item_id[1:-1]
@@ -132,7 +189,7 @@ class IcsBackend(Backend):
         return None if item_id.startswith("(event ") else item_id
 
     def existing_reminder(self, item_id: str, item: RawItem) -> ExistingReminder | None:
-        if item.etag == _NOT_UTF8:
+        if item.etag == _NOT_UTF8 or (item.etag or "").startswith(_BROKEN):
             return None
         return ical.reminder_in(item.text, item_id=item_id, etag=item.etag)
 
@@ -141,10 +198,11 @@ class IcsBackend(Backend):
         data, _ = self._read()
         text = (data or b"").decode("utf-8", "surrogateescape")
         del data
-        parts = [m.group(0) for m in _VEVENT.finditer(text) if ical.uid_in(m.group(0)) == item_id]
+        events = (text[s:e] for s, e in ical.components(text, "VEVENT")[0])
+        parts = [event for event in events if ical.uid_in(event) == item_id]
         if not parts:
             return None
-        zones = {m.group(0): _tzids(m.group(0)) for m in _VTIMEZONE.finditer(text)}
+        zones = {(z := text[s:e]): _tzids(z) for s, e in ical.components(text, "VTIMEZONE")[0]}
         return _item(parts, zones)
 
     # -- writing ---------------------------------------------------------------
@@ -210,10 +268,11 @@ class IcsBackend(Backend):
         changes), and the buffered writes that `text` does not allow, by UID."""
         newline = "\r\n" if "\r\n" in text or not text else "\n"
         spans: dict[str, list[tuple[int, int]]] = {}
-        for match in _VEVENT.finditer(text):
-            uid = ical.uid_in(match.group(0))
+        vevents, unclosed = ical.components(text, "VEVENT")
+        for start, end in vevents:
+            uid = ical.uid_in(text[start:end])
             if uid in self._pending:
-                spans.setdefault(uid, []).append(match.span())
+                spans.setdefault(uid, []).append((start, end))
         conflicts: dict[str, Exception] = {}
         edits: list[tuple[int, int, str]] = []  # a span of `text` and what replaces it
         additions: list[str] = []
@@ -238,18 +297,26 @@ class IcsBackend(Backend):
         pieces.append((kept, len(text)))
         replaced = [(start, end) for start, end, _ in edits]
 
-        def untouched(match: re.Match[str]) -> bool:
-            return not any(start <= match.start() < end for start, end in replaced)
+        def untouched(at: int) -> bool:
+            return not any(start <= at < end for start, end in replaced)
 
         if not edits and not additions:
             return None, conflicts
-        present = {i for m in _VTIMEZONE.finditer(text) if untouched(m) for i in _tzids(m.group(0))}
+        zones = ical.components(text, "VTIMEZONE")[0]
+        present = {i for s, e in zones if untouched(s) for i in _tzids(text[s:e])}
         additions[:0] = [_newlines(t, newline) for z, t in self._zones.items() if z not in present]
         if additions:
-            ends = [m for m in _END_CALENDAR.finditer(text) if untouched(m)]
+            ends = [m for m in _END_CALENDAR.finditer(text) if untouched(m.start())]
+            if not ends and "\r" in text and "\n" not in text:
+                raise ConfigError(
+                    f"{self.path}: the file has old Mac line ends (CR only), which relance-cal "
+                    "reads but does not write: save it with LF or CRLF line ends, or set "
+                    "[reminders] path to a calendar file of your own"
+                )
             if not ends:
                 raise ConfigError(f"{self.path}: not an iCalendar file (no END:VCALENDAR)")
-            at = ends[-1].start()
+            # Before an event left without END:VEVENT: ours must not become part of it.
+            at = min(ends[-1].start(), len(text) if unclosed is None else unclosed)
             where = next(
                 n for n, p in enumerate(pieces) if isinstance(p, tuple) and p[0] <= at <= p[1]
             )
@@ -283,6 +350,20 @@ def _encoded(text: str, pieces: list[tuple[int, int] | str]) -> Iterator[bytes]:
         start, end = piece
         for at in range(start, end, _CHUNK):
             yield text[at : min(at + _CHUNK, end)].encode("utf-8", "surrogateescape")
+
+
+class _Lines:
+    """Line numbers of offsets of one text, asked in increasing order: one pass in all."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._at = 0
+        self._line = 1
+
+    def at(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._at, offset)
+        self._at = offset
+        return self._line
 
 
 def _tzids(vtimezone: str) -> list[str]:
