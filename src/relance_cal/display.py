@@ -51,9 +51,10 @@ _TEXTS = {
         "empty": "No interview in the window (30 days back, 90 days ahead).",
         "empty_all": "No interview.",
         "beyond": "* later than the {days} days advised: the recruiter announced that date",
+        "planned": "(…) not in your calendar yet: the next `relance-cal sync` writes it",
         "hint": "`relance-cal draft ID` prints the message for one interview.",
         "legend": {
-            "scheduled": "the follow-up moment is ahead; the reminder is in your calendar",
+            "scheduled": "the follow-up moment is ahead: its reminder will tell you",
             "due": "follow up now, before the deadline",
             "too_late": "the deadline passed before a reminder could be written",
             "past": "the reminder was written and its window is closed",
@@ -76,9 +77,10 @@ _TEXTS = {
         "empty": "Aucun entretien dans la période (30 jours en arrière, 90 jours en avant).",
         "empty_all": "Aucun entretien.",
         "beyond": "* au-delà des {days} jours conseillés : la date annoncée par le recruteur",
+        "planned": "(…) pas encore dans votre agenda : le prochain `relance-cal sync` l'écrira",
         "hint": "`relance-cal draft ID` affiche le message d'un entretien.",
         "legend": {
-            "scheduled": "le moment de relancer est à venir ; le rappel est dans votre agenda",
+            "scheduled": "le moment de relancer est à venir : son rappel vous préviendra",
             "due": "relancez maintenant, avant la date limite",
             "too_late": "la date limite est passée avant qu'un rappel ait pu être écrit",
             "past": "le rappel a été écrit et sa période est close",
@@ -274,6 +276,8 @@ def status_table(
     for status in legend:
         if status in shown:
             lines.extend(_wrapped(f"{status:<{name_width}}  {legend[status]}", width))
+    if any(r.reminder_at and not r.in_calendar for r in rows):
+        lines.extend(_wrapped(texts["planned"], width))
     lines.extend(_wrapped(texts["hint"], width))
     return "\n".join(lines)
 
@@ -305,7 +309,11 @@ def _cells(row: Row, layout: _Layout, now: datetime, zone: object) -> list[str]:
         f"{a.status} {day(a.answered_at.astimezone(zone).date())}"  # type: ignore[arg-type]
         if a.status == "answered" and a.answered_at
         else a.status,
-        moment(row.reminder_at) if row.reminder_at else "-",
+        "-"
+        if not row.reminder_at
+        else moment(row.reminder_at)
+        if row.in_calendar
+        else f"({moment(row.reminder_at)})",
     ]
     if not layout.interview_column:
         del cells[1]

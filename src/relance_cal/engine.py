@@ -47,6 +47,8 @@ class Row:
 
     assessment: Assessment
     reminder_at: datetime | None
+    # False while `reminder_at` is only planned: the next sync writes it.
+    in_calendar: bool = True
 
 
 @dataclass
@@ -237,7 +239,7 @@ def plan(
 
     wanted: set[str] = set()
     for a in assessments:
-        reminder_at = None
+        reminder_at, in_calendar = None, True
         for kind in _wanted_kinds(a, now, config):
             uid = reminders.reminder_uid(a.interview.key, kind)
             if uid in dismissed_uids:
@@ -267,11 +269,12 @@ def plan(
             result.reminders.append(reminder)
             result.changes.append(Change("update" if e else "create", reminder, e))
             wanted.add(uid)
-            reminder_at = start if kind in ("followup", "reply") else reminder_at
+            if kind in ("followup", "reply"):
+                reminder_at, in_calendar = start, False
         if reminder_at is None and a.status in ("past", "followed_up", "superseded"):
             e = existing.get(reminders.reminder_uid(a.interview.key, "followup"))
             reminder_at = e.start if e is not None and not e.cancelled else None
-        result.rows.append(Row(a, reminder_at))
+        result.rows.append(Row(a, reminder_at, in_calendar))
 
     assessed = {a.interview.key for a in assessments}
     known = {i.key for i in interviews}

@@ -194,3 +194,19 @@ def test_an_event_skipped_is_said_once_then_again_when_it_changes(home, relance)
     assert run("sync").code == 0  # fixed
     path.write_text(text, newline="")
     assert "Mars/Olympus" in run("sync").err  # broken again: said again
+
+
+def test_status_never_shows_a_reminder_that_is_not_in_the_calendar(home, relance):
+    """Before the sync that writes it (or after one whose write failed), a reminder is
+    shown as planned, in parentheses, with a line saying the next sync writes it."""
+    path, config = setup(home, interview("acme-1", "Entretien Acme"))
+
+    def status() -> str:
+        return relance("--config", str(config), "--now", NOW, "status").out
+
+    before = status()
+    assert "(2026-03-05 09:30)" in before and "pas encore dans votre agenda" in before, before
+    assert relance("--config", str(config), "--now", NOW, "sync").code == 0
+    after = status()
+    assert "2026-03-05 09:30" in after and "(2026-03-05 09:30)" not in after, after
+    assert "pas encore" not in after
