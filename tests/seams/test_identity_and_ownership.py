@@ -156,30 +156,32 @@ def stored(world: World) -> list[str]:
     return sorted(json.dumps(e, sort_keys=True) for e in world.emulator.events().values())
 
 
+def sharing(home: Path, name: str, title: str, uid: str, shared: Path) -> Path:
+    """A configuration named `name` whose source holds one interview, its reminders in
+    `shared`."""
+    source = home / f"{name}.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
+        "DTSTART;TZID=Europe/Paris:20260302T140000\r\n"
+        "DTEND;TZID=Europe/Paris:20260302T150000\r\n"
+        f"SUMMARY:{title}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        newline="",
+    )
+    config = home / f"{name}.toml"
+    config.write_text(
+        'me = "camille@example.org"\nname = "Camille Martin"\n'
+        f'[source]\nbackend = "ics"\npath = "{source}"\n'
+        f'[reminders]\nbackend = "ics"\npath = "{shared}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
 def test_two_configurations_sharing_a_reminders_calendar_keep_each_other_s(home: Path, relance):
     shared = home / "relances.ics"
-
-    def configuration(name: str, title: str, uid: str) -> Path:
-        source = home / f"{name}.ics"
-        event = (
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
-            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
-            "DTSTART;TZID=Europe/Paris:20260302T140000\r\n"
-            "DTEND;TZID=Europe/Paris:20260302T150000\r\n"
-            f"SUMMARY:{title}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-        )
-        source.write_text(event, newline="")
-        config = home / f"{name}.toml"
-        config.write_text(
-            'me = "camille@example.org"\nname = "Camille Martin"\n'
-            f'[source]\nbackend = "ics"\npath = "{source}"\n'
-            f'[reminders]\nbackend = "ics"\npath = "{shared}"\n',
-            encoding="utf-8",
-        )
-        return config
-
-    work = configuration("work", "Entretien Acme", "acme@work.example")
-    perso = configuration("perso", "Entretien Globex", "globex@perso.example")
+    work = sharing(home, "work", "Entretien Acme", "acme@work.example", shared)
+    perso = sharing(home, "perso", "Entretien Globex", "globex@perso.example", shared)
 
     for config in (work, perso, work, perso):
         result = relance("--config", str(config), "--now", FIRST_RUN, "sync")
@@ -223,26 +225,10 @@ def test_two_configurations_with_the_same_invitation_do_not_overwrite_each_other
     """The reminder's identity is the invitation's: the second configuration leaves the
     first one's reminder as it is, and says so, instead of taking it over on every run."""
     shared = home / "relances.ics"
-    invitation = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
-        "UID:acme@recruiter.example\r\nDTSTAMP:20260101T000000Z\r\n"
-        "DTSTART;TZID=Europe/Paris:20260302T140000\r\n"
-        "DTEND;TZID=Europe/Paris:20260302T150000\r\n"
-        "SUMMARY:Entretien Acme\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    work, perso = (
+        sharing(home, name, "Entretien Acme", "acme@recruiter.example", shared)
+        for name in ("work", "perso")
     )
-    configs = []
-    for name in ("work", "perso"):
-        source = home / f"{name}.ics"
-        source.write_text(invitation, newline="")
-        config = home / f"{name}.toml"
-        config.write_text(
-            'me = "camille@example.org"\nname = "Camille Martin"\n'
-            f'[source]\nbackend = "ics"\npath = "{source}"\n'
-            f'[reminders]\nbackend = "ics"\npath = "{shared}"\n',
-            encoding="utf-8",
-        )
-        configs.append(config)
-    work, perso = configs
 
     assert relance("--config", str(work), "--now", FIRST_RUN, "sync").code == 0
     written = shared.read_bytes()

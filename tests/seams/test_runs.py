@@ -199,7 +199,7 @@ def test_an_event_skipped_is_said_once_then_again_when_it_changes(home, relance)
 def test_status_never_shows_a_reminder_that_is_not_in_the_calendar(home, relance):
     """Before the sync that writes it (or after one whose write failed), a reminder is
     shown as planned, in parentheses, with a line saying the next sync writes it."""
-    path, config = setup(home, interview("acme-1", "Entretien Acme"))
+    _, config = setup(home, interview("acme-1", "Entretien Acme"))
 
     def status() -> str:
         return relance("--config", str(config), "--now", NOW, "status").out
