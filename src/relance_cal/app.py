@@ -208,29 +208,30 @@ class Session:
         from relance_cal.state import lock
 
         with lock(self.config.state_dir), self.opened(read_only=False) as (calendars, state, plan):
-            self._warn_once(plan, state)
+            skipped = self._warn_once(plan, state)
             engine.apply(plan, calendars.reminders, state, on_done)
+            # Remembered only by a run that ends, so that it is the run that tells of them.
+            for key, said in skipped.items():
+                state.remember_warned(key, said)
+            state.forget_warned(_SKIPPED, keep=set(skipped))  # fixed, then back: said again
             if self.mail is not None:  # after the calendar writes: they never wait for it
                 self.mail.place_drafts(plan, self.templates)
         return plan
 
-    def _warn_once(self, plan: Plan, state: State) -> None:
+    def _warn_once(self, plan: Plan, state: State) -> dict[str, str]:
         """An interview's warnings, and an event skipped, the first time, then again only
-        when it changes: cron mails them once."""
+        when it changes: cron mails them once. Returns what to remember of the skipped."""
         import hashlib
 
         def digest(*parts: str) -> str:
             return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-        skipped = set()
+        skipped = {}
         for problem in plan.problems:
             key = _SKIPPED + digest(problem.event)
-            skipped.add(key)
-            said = digest(problem.event, problem.reason)
-            if state.warned(key) == said and not self.verbose:
+            skipped[key] = digest(problem.event, problem.reason)
+            if state.warned(key) == skipped[key] and not self.verbose:
                 plan.said_before.append(problem)
-            state.remember_warned(key, said)
-        state.forget_warned(_SKIPPED, keep=skipped)  # what is fixed is said again if it comes back
 
         from relance_cal.display import finding_on
 
@@ -243,6 +244,7 @@ class Session:
             for finding in warnings:
                 self.warn(finding_on(interview.title, day, finding, language))
             state.remember_warned(interview.key, said)
+        return skipped
 
 
 _SKIPPED = "skipped:"  # the state's `warned` keys of skipped events, beside interview keys

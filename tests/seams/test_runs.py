@@ -210,3 +210,30 @@ def test_status_never_shows_a_reminder_that_is_not_in_the_calendar(home, relance
     after = status()
     assert "2026-03-05 09:30" in after and "(2026-03-05 09:30)" not in after, after
     assert "pas encore" not in after
+
+
+def test_an_event_skipped_during_a_failed_run_is_told_by_the_next(home, relance):
+    """A run cut short by its write never reported its skipped events: the next one does."""
+    calendar_file = home / "perso.ics"
+    reminders_file = home / "relances.ics"
+    config = write_config(
+        home, calendar_file, f'[reminders]\nbackend = "ics"\npath = "{reminders_file}"\n'
+    )
+    calendar_file.write_text(calendar(interview("acme-1", "Entretien Acme")), newline="")
+
+    def sync():
+        return relance("--config", str(config), "--now", NOW, "sync")
+
+    assert sync().code == 0
+    broken = interview("mars@x", "Entretien Olympus").replace("Europe/Paris", "Mars/Olympus")
+    # Acme's reminder to remove (made durable first), Globex's to add, Olympus skipped...
+    calendar_file.write_text(
+        calendar(interview("globex-1", "Entretien Globex"), broken), newline=""
+    )
+    whole = reminders_file.read_text()
+    reminders_file.write_text(whole.replace("END:VCALENDAR", ""), newline="")
+    failed = sync()  # ...and the write refused: no END:VCALENDAR to add before
+    assert failed.code == 2 and "Olympus" not in failed.err, failed
+
+    reminders_file.write_text(whole, newline="")
+    assert "Olympus" in sync().err
