@@ -263,6 +263,9 @@ _LINES = st.sampled_from(
         "END:VALARMX",
         "END:VALARM ",
         "UID:x",
+        "uid;X-P=1:y@z",
+        " continued",
+        "\tmore",
         " END:VEVENT",
         "",
         "\r",
@@ -297,3 +300,12 @@ def test_an_item_uid_is_read_as_before(text: str):
         _OLD_VALARM.sub("", re.sub(r"\r?\n[ \t]", "", text))
     )
     assert ical.uid_in(text) == ((old.group(1).strip() or None) if old else None)
+
+
+@given(_TEXTS, st.integers(0, 40), st.integers(0, 40))
+def test_an_item_uid_is_read_the_same_within_a_larger_text(text: str, before: int, after: int):
+    """`ics` reads the UID of each event in place in the file, without copying it out."""
+    start, end = min(before, len(text)), max(len(text) - after, 0)
+    start = text.rfind("\n", 0, start) + 1  # an event starts a line
+    end = max(end, start)
+    assert ical.uid_in(text, start, end) == ical.uid_in(text[start:end])

@@ -788,11 +788,25 @@ def _plain_person(prop: _Property) -> Person | None:
 
 
 _UID_LINE = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
+_UID_START = re.compile(r"^UID[;:]", re.M | re.I)
+_ALARM_BEGIN = re.compile(r"^BEGIN:VALARM", re.M | re.I)
 
 
-def uid_in(raw: str) -> str | None:
-    """The UID of the event an item's text holds, read from its text alone: also for an item
-    no parser reads. Folded lines are joined; an alarm's UID (Apple adds one) is not it."""
+def uid_in(raw: str, start: int = 0, end: int | None = None) -> str | None:
+    """The UID of the event an item's text holds (`raw[start:end]`), read from its text
+    alone: also for an item no parser reads. Folded lines are joined; an alarm's UID (Apple
+    adds one) is not it."""
+    end = len(raw) if end is None else end
+    found = None if _ALARM_BEGIN.search(raw, start, end) else _UID_START.search(raw, start, end)
+    if found is not None:
+        # Most events: only the UID line is unfolded, not the whole text (a 50,000-event
+        # file is read UID by UID on every write).
+        start = found.start()
+        line_end = raw.find("\n", found.end(), end)
+        while line_end != -1 and line_end + 1 < end and raw[line_end + 1] in " \t":
+            line_end = raw.find("\n", line_end + 1, end)
+        end = end if line_end == -1 else line_end
+    raw = raw[start:end]
     match = _UID_LINE.search(_without_alarms(_UNFOLD_WITHOUT_BLANK_LINES.sub("", raw)))
     return match.group(1).strip() or None if match else None
 

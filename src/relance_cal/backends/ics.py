@@ -270,7 +270,7 @@ class IcsBackend(Backend):
         spans: dict[str, list[tuple[int, int]]] = {}
         vevents, unclosed = ical.components(text, "VEVENT")
         for start, end in vevents:
-            uid = ical.uid_in(text[start:end])
+            uid = ical.uid_in(text, start, end)
             if uid in self._pending:
                 spans.setdefault(uid, []).append((start, end))
         conflicts: dict[str, Exception] = {}
