@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from relance_cal.errors import EventError, event_label
 from relance_cal.model import Finding
-from relance_cal.text import fold, fold_with_origin, html_to_text
+from relance_cal.text import fold, fold_with_origin, html_to_text, one_line
 
 if TYPE_CHECKING:
     from relance_cal.config import Detection
@@ -163,7 +163,7 @@ def read_interview(event: SourceEvent, detection: Detection, zone: ZoneInfo) -> 
     """
     if not is_interview(event, detection):
         return None
-    title = _one_line(event.summary[: MAX_TITLE * 4])[:MAX_TITLE]
+    title = one_line(event.summary[: MAX_TITLE * 4])[:MAX_TITLE]
     try:
         start, end = _in_zone(event.start, zone), _in_zone(event.end, zone)
     except (OverflowError, ValueError):
@@ -205,18 +205,11 @@ def read_interview(event: SourceEvent, detection: Detection, zone: ZoneInfo) -> 
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
 def _clean(text: str | None) -> str | None:
     """A single-line field: control characters and line breaks become spaces; empty is None."""
     if text is None:
         return None
-    return _one_line(text[:_MAX_VALUE]) or None
+    return one_line(text[:_MAX_VALUE]) or None
 
 
 def _in_zone(value: date, zone: ZoneInfo) -> datetime:
@@ -322,7 +315,7 @@ class _MetadataReader:
         return self
 
     def _set(self, key: str, field: str, raw: str) -> None:
-        value = _one_line(raw[:_MAX_VALUE])
+        value = one_line(raw[:_MAX_VALUE])
         if field == "points":
             self._add_points(value.split(";"))
             return

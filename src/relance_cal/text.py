@@ -9,6 +9,16 @@ import html
 import re
 import unicodedata
 
+# Control characters, C1 ones and the Unicode line and paragraph separators: a single-line
+# value (a title, a header) never carries them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: control characters and line breaks as spaces, spaces collapsed."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 # Apostrophes and their look-alikes, typed by phones and word processors.
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032\u00b4\u0060", "'"))
 

@@ -29,6 +29,7 @@ from relance_cal.backends.base import (
     Window,
 )
 from relance_cal.errors import MAX_TITLE, EventError, event_label
+from relance_cal.text import one_line
 
 if TYPE_CHECKING:
     import icalendar
@@ -869,7 +870,7 @@ def reminder_vevent(reminder: Reminder, stamp: datetime) -> icalendar.Event:
     """The VEVENT of a reminder (docs/reminder-events.md), stamped `stamp`."""
     import icalendar
 
-    title = _one_line(reminder.title)
+    title = one_line(reminder.title)
     event = icalendar.Event()
     event.add("UID", reminder.uid)
     event.add("DTSTAMP", stamp.astimezone(UTC))
@@ -1121,10 +1122,6 @@ def _reminder_start(event: icalendar.Event, label: str) -> datetime:
     if not _is_aware(start):
         raise EventError(label, "a relance-cal reminder without a zoned start time")
     return start
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text.replace("\n", " ")).split())
 
 
 def _plain_text(text: str) -> str:

@@ -27,6 +27,7 @@ from relance_cal.mail.base import (
     policy_facts,
     targets,
 )
+from relance_cal.text import one_line
 
 if TYPE_CHECKING:
     from relance_cal.config import Config, MailConfig
@@ -82,9 +83,7 @@ class MailSession:
         self.warn(f"mail: {error.message}; the calendar reminders are written without it")
         mailbox, self._mailbox = self._mailbox, None
         if mailbox is not None:
-            drop = getattr(mailbox, "drop", None)
-            if drop is not None:
-                drop()
+            mailbox.drop()
 
     def facts(self, interviews: Sequence[Interview]) -> dict[str, MailFact]:
         """What the mailbox shows of each interview, by key (during `sync`, read now)."""
@@ -115,7 +114,7 @@ class MailSession:
         except FolderGone:  # renamed or deleted since: the folders are listed again
             folders = mailbox.folders()
             scan = mailbox.scan(_scanned(folders), known, wanted, fresh)
-        for warning in getattr(mailbox, "warnings", ()):
+        for warning in mailbox.warnings:
             self.warn(warning)
         others = [f for f in folders if f.role not in SCANNED_ROLES]
         self.state.keep_mail_folders(mailbox.account, [*scan.folders, *others])
@@ -227,15 +226,11 @@ def compose_draft(
     message["From"] = formataddr((config.name or "", me)) if config.name else me
     if draft.to:
         message["To"] = draft.to
-    message["Subject"] = _one_line(draft.subject)
+    message["Subject"] = one_line(draft.subject)
     message["Date"] = format_datetime(now)
     message_id = make_msgid(domain=me.rpartition("@")[2] or None)
     message["Message-ID"] = message_id
-    message["X-Relance-Cal-Source"] = _one_line(interview.key)
+    message["X-Relance-Cal-Source"] = one_line(interview.key)
     message.set_content(draft.body, charset="utf-8")
     data = message.as_bytes(policy=email.policy.SMTP)
     return message_id, data
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

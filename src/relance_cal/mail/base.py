@@ -115,6 +115,7 @@ class Mailbox(Protocol):
     """One connection to a mailbox; every method may raise a UserError."""
 
     account: str  # who and where, naming the folder states in the state database
+    warnings: list[str]  # what the server answered that the user should hear of
 
     def folders(self) -> list[Folder]:
         """Every folder with a role, found by its special use (or a well-known name)."""
@@ -144,6 +145,10 @@ class Mailbox(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def drop(self) -> None:
+        """Close the connection without a goodbye (it may be in the middle of an answer)."""
+        ...
 
 
 def digest(text: str) -> str:
